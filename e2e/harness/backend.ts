@@ -1,0 +1,72 @@
+/**
+ * The contract between the ModemManager contract tests (e2e/modemmanager/*.test.ts) and a
+ * ModemManager backend. Two implementations exist:
+ *
+ *  - `real-mm.ts`: the real ModemManager 1.20 with a simulated AT modem (e2e/harness/real-mm/).
+ *  - `sim-backend.ts`: our own simulator (src/mmsim/), written by the simulator engineer.
+ *
+ * The same tests run against both, so both must behave alike on the common subset described
+ * here. A backend owns every process it starts (children of the test process, reaped by `stop()`).
+ *
+ * Notes for implementers (simulator side):
+ *  - `busAddress` is what the client gets as DBUS_SYSTEM_BUS_ADDRESS; the backend owns the bus.
+ *  - Exactly one modem exists after `start`, state `disabled` (ModemManager does not auto-enable),
+ *    registered on `expect.operatorCode` once enabled, with interfaces Modem, Modem.Simple,
+ *    Modem.Modem3gpp, Modem.Signal, Modem.Location, Modem.Modem3gpp.ProfileManager, and a SIM.
+ *  - `Simple.Connect({apn: expect.apn, 'ip-type': u 1})` yields a bearer with `Interface ===
+ *    expect.interfaceName`, `Connected === true` and `Ip4Config` {method: 2 (static), address:
+ *    expect.ipv4.address, prefix: expect.ipv4.prefix}.
+ *  - After `unplug()` resolves, ModemManager's ObjectManager no longer lists any modem (the
+ *    client has been sent InterfacesRemoved). After `replug()` resolves the modem is listed
+ *    again under a NEW object path (index + 1) and is `disabled` again (power-cycled).
+ *  - `restartModemManager()`: the bus name org.freedesktop.ModemManager1 is released (the
+ *    process exits / NameOwnerChanged to ''), then re-acquired by a NEW unique name; it resolves
+ *    once the modem is listed again. Object indexes may restart from 0 (real MM does).
+ */
+
+export interface BackendExpectations {
+  /** An APN the backend's modem accepts in Simple.Connect. */
+  readonly apn: string;
+  /** The bearer's `Interface` after connect, e.g. `wwan0`. */
+  readonly interfaceName: string;
+  /** The static IPv4 config (Ip4Config) of the connected bearer. */
+  readonly ipv4: { readonly address: string; readonly prefix: number };
+  /** Modem identity, as in Modem.Manufacturer / Model / EquipmentIdentifier. */
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly equipmentIdentifier: string;
+  /** Modem3gpp.OperatorCode once registered, e.g. `00101`. */
+  readonly operatorCode: string;
+  /** SIM identity (Sim.Imsi, Sim.SimIdentifier). */
+  readonly imsi: string;
+  readonly iccid: string;
+}
+
+export interface MMBackend {
+  /** Short name used in test titles: `real-mm` or `sim`. */
+  readonly name: string;
+  /** D-Bus address of the backend's private bus (use as DBUS_SYSTEM_BUS_ADDRESS). */
+  readonly busAddress: string;
+  readonly expect: BackendExpectations;
+  /** Hot-unplug the modem; resolves when ModemManager no longer lists it. */
+  unplug(): Promise<void>;
+  /** Plug it back; resolves when ModemManager lists it again (under a new path). */
+  replug(): Promise<void>;
+  /** Stop ModemManager (bus name lost) and start it again; resolves when the modem is listed. */
+  restartModemManager(): Promise<void>;
+  /**
+   * Network-initiated disconnect of the active data call: the bearer's `Connected` turns false.
+   * Optional: a backend that cannot do it leaves it undefined and the test is skipped for it.
+   */
+  dropBearer?(): Promise<void>;
+  /** Stops and reaps every process the backend started; idempotent, never throws. */
+  stop(): Promise<void>;
+}
+
+/** How a test file gets a backend. Each factory checks its own prerequisites. */
+export interface BackendFactory {
+  readonly name: string;
+  /** Prerequisites for `skipUnless` (see require.ts). */
+  readonly needs: { readonly root?: boolean; readonly commands?: readonly string[] };
+  start(): Promise<MMBackend>;
+}
