@@ -1,0 +1,334 @@
+/**
+ * Our one shared D-Bus connection (a single dbus-next MessageBus at a time).
+ *
+ * Why the low-level API (Message + bus.call + 'message' events) and not proxy objects:
+ *  - every signature we send is written down explicitly (taken from ModemManager's XML), so
+ *    nothing depends on an Introspect round trip or on what the peer happens to export;
+ *  - proxies cache the peer's unique name and are bound to one MessageBus; after a reconnect or a
+ *    ModemManager restart they would have to be rebuilt. Here signals are matched by our own
+ *    rules (re-added on every reconnect) and sender filtering is done by the layer that knows
+ *    the current owner (the ModemManager client, via NameOwnerChanged).
+ *
+ * Robustness: each call has a timeout and an optional AbortSignal; a lost connection ('error'
+ * on a closed stream, 'end', 'close') rejects every pending call at once with
+ * DBusDisconnectedError and reconnects with exponential backoff; listeners get 'disconnected'
+ * then 'connected' (reconnect=true) and are expected to resync.
+ */
+import { EventEmitter } from 'node:events';
+import { Message, type MessageBus, MessageType, sessionBus } from '@particle/dbus-next';
+import { type Logger, pino } from 'pino';
+import { type Clock, realClock, withDeadline } from './deadline.js';
+import { DBusAbortedError, DBusCallError, DBusDisconnectedError, DBusTimeoutError } from './errors.js';
+import { type DBusPlain, type OutValue, toWire, unwrap } from './values.js';
+
+export interface CallRequest {
+  readonly destination: string;
+  readonly path: string;
+  readonly interface: string;
+  readonly member: string;
+  /** Input signature exactly as in the service's introspection XML ('' or omitted: no args). */
+  readonly signature?: string;
+  readonly body?: readonly OutValue[];
+  /** Overrides the connection's default timeout. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface SignalMessage {
+  readonly sender: string;
+  readonly path: string;
+  readonly interface: string;
+  readonly member: string;
+  readonly body: readonly DBusPlain[];
+}
+
+export interface BackoffOptions {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+export interface DBusConnectionOptions {
+  /** D-Bus address, e.g. `unix:path=/run/dbus/system_bus_socket`. */
+  readonly address: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Default per-call timeout (25 s, libdbus's and GDBus's default). */
+  readonly defaultTimeoutMs?: number;
+  /** Time allowed for socket + auth + Hello. */
+  readonly connectTimeoutMs?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+export interface DBusConnectionEvents {
+  /** A (re)connection is established; `reconnect` is false for the first one. */
+  connected: [uniqueName: string, reconnect: boolean];
+  disconnected: [reason: Error];
+  signal: [msg: SignalMessage];
+}
+
+/** The address a systemd/Debian system bus uses when DBUS_SYSTEM_BUS_ADDRESS is unset. */
+export const DEFAULT_SYSTEM_BUS = 'unix:path=/var/run/dbus/system_bus_socket';
+
+export function systemBusAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DBUS_SYSTEM_BUS_ADDRESS || DEFAULT_SYSTEM_BUS;
+}
+
+/** The private parts of dbus-next we rely on (pinned 0.11.4): the raw connection and reply table. */
+interface BusInternals {
+  _connection?: EventEmitter & { stream?: { writable?: boolean; destroyed?: boolean } & EventEmitter };
+  _methodReturnHandlers?: Record<number, unknown>;
+}
+
+const DBUS = {
+  destination: 'org.freedesktop.DBus',
+  path: '/org/freedesktop/DBus',
+  interface: 'org.freedesktop.DBus',
+};
+
+export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
+  private bus: MessageBus | undefined;
+  private name: string | undefined;
+  private closed = false;
+  private reconnectTimer: unknown;
+  private attempt = 0;
+  private readonly pending = new Set<(e: Error) => void>();
+  /** Match rules with refcounts; re-added on every reconnect. */
+  private readonly matches = new Map<string, number>();
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly defaultTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+
+  private constructor(private readonly opts: DBusConnectionOptions) {
+    super();
+    this.log = (opts.logger ?? pino({ level: 'warn' })).child({ mod: 'dbus' });
+    this.clock = opts.clock ?? realClock;
+    this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 25_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.backoff = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
+  }
+
+  /** Connects (first attempt must succeed) and returns the connection. */
+  static async open(opts: DBusConnectionOptions): Promise<DBusConnection> {
+    const c = new DBusConnection(opts);
+    await c.connectOnce(false);
+    return c;
+  }
+
+  get connected(): boolean {
+    return this.bus !== undefined;
+  }
+
+  /** Our unique name on the bus (`:1.42`), undefined while disconnected. */
+  get uniqueName(): string | undefined {
+    return this.name;
+  }
+
+  get address(): string {
+    return this.opts.address;
+  }
+
+  /** Calls a method; resolves with the unwrapped reply body (plain values, no Variant, no bigint). */
+  call(req: CallRequest): Promise<DBusPlain[]> {
+    const method = `${req.interface}.${req.member}`;
+    const bus = this.bus;
+    if (!bus) return Promise.reject(new DBusDisconnectedError(method));
+    if (req.signal?.aborted) return Promise.reject(new DBusAbortedError(method));
+    const msg = new Message({
+      type: MessageType.METHOD_CALL,
+      destination: req.destination,
+      path: req.path,
+      interface: req.interface,
+      member: req.member,
+      signature: req.signature ?? '',
+      body: (req.body ?? []).map(toWire),
+    });
+    let rejectLost: ((e: Error) => void) | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      rejectLost = reject;
+    });
+    const onLost = (e: Error): void => rejectLost?.(e);
+    this.pending.add(onLost);
+    const work = Promise.race([bus.call(msg), lost]).then(
+      (reply) => (reply?.body ?? []).map(unwrap),
+      (e: unknown) => {
+        throw toCallError(e, method);
+      },
+    );
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    return withDeadline(work, {
+      timeoutMs,
+      signal: req.signal,
+      clock: this.clock,
+      onTimeout: () => new DBusTimeoutError(method, timeoutMs),
+      onAbort: () => new DBusAbortedError(method),
+      // a reply that never comes would otherwise keep its handler in dbus-next's table forever
+      cleanup: () => {
+        const handlers = (bus as unknown as BusInternals)._methodReturnHandlers;
+        if (handlers && msg.serial !== null) delete handlers[msg.serial];
+      },
+    }).finally(() => this.pending.delete(onLost));
+  }
+
+  /** Adds a match rule (refcounted); it is re-added automatically after a reconnect. */
+  async addMatch(rule: string, signal?: AbortSignal): Promise<void> {
+    const n = this.matches.get(rule) ?? 0;
+    this.matches.set(rule, n + 1);
+    if (n === 0 && this.bus) await this.busCall('AddMatch', rule, signal);
+  }
+
+  async removeMatch(rule: string): Promise<void> {
+    const n = this.matches.get(rule) ?? 0;
+    if (n <= 1) {
+      this.matches.delete(rule);
+      if (n === 1 && this.bus) await this.busCall('RemoveMatch', rule).catch(() => undefined);
+    } else this.matches.set(rule, n - 1);
+  }
+
+  /** Closes for good: no reconnect; pending calls reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const bus = this.bus;
+    this.dropBus(new Error('connection closed'));
+    if (bus) {
+      try {
+        bus.disconnect();
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Test hook and last-resort recovery: treat the connection as lost and reconnect. */
+  forceReconnect(reason = 'forced'): void {
+    const bus = this.bus;
+    this.lost(new Error(reason));
+    try {
+      bus?.disconnect();
+    } catch {
+      // already gone
+    }
+  }
+
+  private busCall(member: 'AddMatch' | 'RemoveMatch', rule: string, signal?: AbortSignal): Promise<void> {
+    return this.call({ ...DBUS, member, signature: 's', body: [rule], timeoutMs: 5_000, signal }).then(
+      () => undefined,
+    );
+  }
+
+  private async connectOnce(reconnect: boolean): Promise<void> {
+    // sessionBus() is only "a MessageBus on this address": the bus type is irrelevant on the wire,
+    // and systemBus() cannot take an address (it reads the environment itself).
+    const bus = sessionBus({ busAddress: this.opts.address });
+    const internals = bus as unknown as BusInternals;
+    const name = await withDeadline(
+      new Promise<string>((resolve, reject) => {
+        bus.once('connect', () => resolve((bus as unknown as { name: string }).name));
+        bus.once('error', (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+      }),
+      {
+        timeoutMs: this.connectTimeoutMs,
+        clock: this.clock,
+        onTimeout: () =>
+          new Error(`D-Bus connect to ${this.opts.address}: no answer in ${this.connectTimeoutMs} ms`),
+        onAbort: () => new Error('aborted'),
+      },
+    ).catch((e: unknown) => {
+      try {
+        bus.disconnect();
+      } catch {
+        // never connected
+      }
+      throw e;
+    });
+    bus.removeAllListeners('error');
+    if (this.closed) {
+      bus.disconnect();
+      throw new Error('connection closed');
+    }
+    const onLoss = (why: string) => (e?: unknown) => {
+      if (this.bus !== bus) return;
+      const stream = internals._connection?.stream;
+      // dbus-next reports per-message decode problems as 'error' too; only a dead stream is a loss
+      if (why === 'error' && stream && stream.writable !== false && !stream.destroyed) {
+        this.log.warn({ err: e }, 'D-Bus error on a live connection');
+        return;
+      }
+      this.lost(e instanceof Error ? e : new Error(`D-Bus connection ${why}`));
+    };
+    bus.on('error', onLoss('error'));
+    internals._connection?.on('end', onLoss('end'));
+    internals._connection?.stream?.on('close', onLoss('close'));
+    bus.on('message', (msg) => {
+      if (msg.type !== MessageType.SIGNAL) return;
+      let body: DBusPlain[];
+      try {
+        body = (msg.body ?? []).map(unwrap);
+      } catch (e) {
+        this.log.warn({ err: e, member: msg.member }, 'cannot convert signal body');
+        return;
+      }
+      this.emit('signal', {
+        sender: msg.sender,
+        path: msg.path,
+        interface: msg.interface,
+        member: msg.member,
+        body,
+      });
+    });
+    this.bus = bus;
+    this.name = name;
+    this.attempt = 0;
+    for (const rule of this.matches.keys()) {
+      await this.busCall('AddMatch', rule).catch((e: unknown) =>
+        this.log.warn({ err: e, rule }, 'AddMatch failed'),
+      );
+    }
+    this.log.debug({ name, reconnect }, 'D-Bus connected');
+    this.emit('connected', name, reconnect);
+  }
+
+  private dropBus(reason: Error): void {
+    this.bus?.removeAllListeners('message');
+    this.bus = undefined;
+    this.name = undefined;
+    for (const reject of this.pending) reject(reason);
+    this.pending.clear();
+  }
+
+  private lost(reason: Error): void {
+    if (!this.bus) return;
+    this.log.warn({ err: reason.message }, 'D-Bus connection lost; reconnecting');
+    this.dropBus(reason);
+    this.emit('disconnected', reason);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer !== undefined) return;
+    const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** this.attempt);
+    this.attempt++;
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connectOnce(true).catch((e: unknown) => {
+        this.log.debug({ err: e, attempt: this.attempt }, 'D-Bus reconnect failed');
+        this.scheduleReconnect();
+      });
+    }, delay);
+  }
+}
+
+function toCallError(e: unknown, method: string): Error {
+  if (e instanceof DBusDisconnectedError || e instanceof DBusTimeoutError) return e;
+  const maybe = e as { type?: unknown; text?: unknown };
+  if (typeof maybe?.type === 'string') {
+    return new DBusCallError(maybe.type, typeof maybe.text === 'string' ? maybe.text : '', method);
+  }
+  if (e instanceof Error && /closed stream|connection closed|forced/.test(e.message)) {
+    return new DBusDisconnectedError(method);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
