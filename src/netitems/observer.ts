@@ -1,0 +1,229 @@
+/**
+ * The observed side of the network items: the kernel's current state of the managed interfaces, as
+ * the same items the builders produce, so the reconciler sees drift (an address deleted from outside)
+ * as a difference between observed and desired items.
+ *
+ * State comes from a dump at start, then from the watcher's NEW/DEL events. The kernel removes some
+ * things without telling: deleting the last IPv4 address of an interface or taking the link down
+ * flushes its IPv4 routes with no RTM_DELROUTE, and a link going down drops its IPv6 addresses and
+ * routes. The observer applies those rules at once (so it never reports a route the kernel has
+ * dropped) and schedules a resync dump to confirm; it also resyncs when events raced a dump.
+ *
+ * Only what the agent could manage is reported: the link, global/site addresses (not the kernel's
+ * link-local ones), and unicast routes of the wanted protocols outside the local table.
+ */
+import type { Item, ItemRef } from '../../reconciler/api.js';
+import type { NetlinkAdapter } from '../netlink/adapter.js';
+import type { AddressState, LinkState, RouteState } from '../netlink/types.js';
+import { type NetEvent, type NetWatcher, watchNetlink } from '../netlink/watch.js';
+import { addressItem, linkItem, routeItem } from './builders.js';
+
+const RT_TABLE_LOCAL = 255;
+const RT_SCOPE_LINK = 253;
+
+export interface NetObserverOptions {
+  readonly netlink: NetlinkAdapter;
+  /** Interfaces whose items are reported (e.g. the wwan interfaces); others are ignored entirely. */
+  readonly ifnames: readonly string[];
+  /** Route protocols the agent owns (default ['static']). */
+  readonly protocols?: readonly string[];
+  /** Called (synchronously, possibly often) after the observed state of a managed interface changed. */
+  readonly onChange?: () => void;
+  /** Debounce of the confirming resync (default 50 ms). */
+  readonly resyncDelayMs?: number;
+  /** Injected for tests; default: the real netlink watcher. */
+  readonly watch?: (onEvent: (e: NetEvent) => void) => NetWatcher;
+}
+
+export interface NetObserver {
+  /** Starts watching, then dumps. Resolves once the first dump is in. */
+  start(): Promise<void>;
+  /** The observed items of the managed interfaces, in a stable order. */
+  items(): Item[];
+  /** Re-reads everything from the kernel (after suspected loss). */
+  resync(): Promise<void>;
+  /** Every event seen for managed interfaces since start (for diagnostics and tests). */
+  readonly events: readonly NetEvent[];
+  close(): void;
+}
+
+const addrKey = (a: AddressState) => `${a.index}/${a.address}/${a.prefixLength}`;
+const routeKey = (r: RouteState) =>
+  `${r.family}/${r.table}/${r.dst}/${r.metric}/${r.oif ?? 0}/${r.gateway ?? ''}`;
+
+export function createNetObserver(opts: NetObserverOptions): NetObserver {
+  const managed = new Set(opts.ifnames);
+  const protocols = new Set((opts.protocols ?? ['static']).map((p) => p.toLowerCase()));
+  const links = new Map<number, LinkState>();
+  const addrs = new Map<string, AddressState>();
+  const routes = new Map<string, RouteState>();
+  const events: NetEvent[] = [];
+  let watcher: NetWatcher | undefined;
+  let dumping = false;
+  let racedDump = false;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const isManagedIndex = (index: number | undefined) => {
+    const l = index === undefined ? undefined : links.get(index);
+    return l !== undefined && managed.has(l.name);
+  };
+  const changed = () => opts.onChange?.();
+
+  function scheduleResync(): void {
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      resync().catch(() => scheduleResync());
+    }, opts.resyncDelayMs ?? 50);
+  }
+
+  function dropRoutes(index: number, family?: 4 | 6): void {
+    for (const [k, r] of routes)
+      if (r.oif === index && (family === undefined || r.family === family)) routes.delete(k);
+  }
+
+  function apply(e: NetEvent): void {
+    if (e.kind === 'link') {
+      const l = e.link;
+      if (e.op === 'del') {
+        links.delete(l.index);
+        for (const [k, a] of addrs) if (a.index === l.index) addrs.delete(k);
+        dropRoutes(l.index);
+      } else {
+        const before = links.get(l.index);
+        links.set(l.index, l);
+        if (before?.up && !l.up) {
+          // Admin down: the kernel flushes the link's routes and its IPv6 addresses, silently.
+          dropRoutes(l.index);
+          for (const [k, a] of addrs) if (a.index === l.index && a.family === 6) addrs.delete(k);
+          scheduleResync();
+        }
+      }
+    } else if (e.kind === 'address') {
+      const a = e.address;
+      if (e.op === 'del') {
+        addrs.delete(addrKey(a));
+        if (a.family === 4 && ![...addrs.values()].some((x) => x.index === a.index && x.family === 4)) {
+          // The last IPv4 address went: the kernel flushes the interface's IPv4 routes, silently.
+          dropRoutes(a.index, 4);
+        }
+        scheduleResync();
+      } else {
+        addrs.set(addrKey(a), a);
+      }
+    } else {
+      const r = e.route;
+      if (e.op === 'del') routes.delete(routeKey(r));
+      else routes.set(routeKey(r), r);
+    }
+  }
+
+  function onEvent(e: NetEvent): void {
+    if (dumping) racedDump = true;
+    const index = e.kind === 'link' ? e.link.index : e.kind === 'address' ? e.address.index : e.route.oif;
+    const relevant = (e.kind === 'link' && managed.has(e.link.name)) || isManagedIndex(index);
+    apply(e);
+    if (relevant) {
+      events.push(e);
+      changed();
+    }
+  }
+
+  async function resync(): Promise<void> {
+    dumping = true;
+    racedDump = false;
+    try {
+      const [l, a, r] = await Promise.all([
+        opts.netlink.listLinks(),
+        opts.netlink.listAddresses(),
+        opts.netlink.listRoutes(),
+      ]);
+      links.clear();
+      for (const x of l) links.set(x.index, x);
+      addrs.clear();
+      for (const x of a) addrs.set(addrKey(x), x);
+      routes.clear();
+      for (const x of r) routes.set(routeKey(x), x);
+    } finally {
+      dumping = false;
+    }
+    // An event that arrived while the dump ran may be older or newer than what the dump read.
+    if (racedDump) scheduleResync();
+    changed();
+  }
+
+  function items(): Item[] {
+    const out: Item[] = [];
+    const byName = [...links.values()]
+      .filter((l) => managed.has(l.name))
+      .sort((x, y) => x.name.localeCompare(y.name));
+    for (const l of byName) {
+      out.push(linkItem(l.name, { mtu: l.mtu, up: l.up }));
+      const firstAddr: Partial<Record<4 | 6, ItemRef>> = {};
+      const mine = [...addrs.values()]
+        .filter((a) => a.index === l.index && a.scope !== RT_SCOPE_LINK)
+        .sort(
+          (x, y) =>
+            x.family - y.family || x.address.localeCompare(y.address) || x.prefixLength - y.prefixLength,
+        );
+      for (const a of mine) {
+        const it = addressItem({
+          ifname: l.name,
+          address: a.address,
+          prefixLength: a.prefixLength,
+          family: a.family,
+        });
+        firstAddr[a.family] ??= { type: it.type, name: it.name };
+        out.push(it);
+      }
+      const seen = new Set<string>();
+      const myRoutes = [...routes.values()]
+        .filter(
+          (r) =>
+            r.oif === l.index &&
+            r.table !== RT_TABLE_LOCAL &&
+            r.type === 'unicast' &&
+            protocols.has(r.protocol),
+        )
+        .sort(
+          (x, y) =>
+            x.family - y.family || x.dst.localeCompare(y.dst) || x.table - y.table || x.metric - y.metric,
+        );
+      for (const r of myRoutes) {
+        const it = routeItem(
+          {
+            ifname: l.name,
+            family: r.family,
+            dst: r.dst,
+            ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+            metric: r.metric,
+            table: r.table,
+            protocol: r.protocol,
+          },
+          firstAddr[r.family],
+        );
+        // Two kernel routes differing only in metric map to one item: report the preferred one.
+        if (seen.has(it.name)) continue;
+        seen.add(it.name);
+        out.push(it);
+      }
+    }
+    return out;
+  }
+
+  return {
+    events,
+    async start() {
+      watcher = (opts.watch ?? ((cb) => watchNetlink(cb)))(onEvent);
+      await resync();
+    },
+    items,
+    resync,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      watcher?.close();
+    },
+  };
+}
