@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createNetObserver } from '../../src/netitems/index.js';
+import type { AddressState, RouteState } from '../../src/netlink/types.js';
+import type { NetEvent } from '../../src/netlink/watch.js';
+import { FakeNetlink, link } from './fake-netlink.js';
+
+const addr = (
+  index: number,
+  address: string,
+  prefixLength: number,
+  over: Partial<AddressState> = {},
+): AddressState => ({
+  index,
+  family: address.includes(':') ? 6 : 4,
+  address,
+  prefixLength,
+  scope: 0,
+  tentative: false,
+  ...over,
+});
+const route = (oif: number, family: 4 | 6, over: Partial<RouteState> = {}): RouteState => ({
+  family,
+  dst: 'default',
+  oif,
+  metric: 700,
+  table: 254,
+  protocol: 'static',
+  scope: family === 4 ? 'link' : 'universe',
+  type: 'unicast',
+  ...over,
+});
+
+async function start() {
+  const nl = new FakeNetlink();
+  nl.links = [link(7, 'wwan0', { mtu: 1430 }), link(2, 'eth0')];
+  nl.addresses = [
+    addr(7, '10.64.1.2', 32),
+    addr(7, 'fe80::1234', 64, { scope: 253 }),
+    addr(7, '2001:db8::2', 64),
+    addr(2, '192.0.2.2', 24),
+  ];
+  nl.routes = [
+    route(7, 4),
+    route(7, 6, { gateway: 'fe80::1' }),
+    route(7, 6, { dst: 'fe80::/64', protocol: 'kernel', metric: 256 }),
+    route(7, 4, { dst: '10.64.1.2/32', table: 255, protocol: 'kernel', type: 'local' }),
+    route(2, 4, { gateway: '192.0.2.1', protocol: 'static' }),
+  ];
+  let emit: (e: NetEvent) => void = () => undefined;
+  let changes = 0;
+  const obs = createNetObserver({
+    netlink: nl,
+    ifnames: ['wwan0'],
+    resyncDelayMs: 1_000_000, // the confirming dump is not what these tests look at
+    onChange: () => {
+      changes++;
+    },
+    watch: (cb) => {
+      emit = cb;
+      return { close: () => undefined };
+    },
+  });
+  await obs.start();
+  return { nl, obs, emit: (e: NetEvent) => emit(e), changes: () => changes };
+}
+
+test('observed items: only the managed interface, no link-local addresses, no kernel or local routes', async () => {
+  const { obs } = await start();
+  const items = obs.items();
+  assert.deepEqual(
+    items.map((i) => `${i.type}:${i.name}`),
+    [
+      'net.link:wwan0',
+      'net.address:wwan0/10.64.1.2/32',
+      'net.address:wwan0/2001:db8::2/64',
+      'net.route:wwan0/ipv4/default/table254',
+      'net.route:wwan0/ipv6/default/table254',
+    ],
+  );
+  assert.deepEqual(items[0]!.spec, { mtu: 1430, up: true });
+  // Routes depend on the link and on the interface's address of their family, as built by interfaceItems.
+  assert.deepEqual(
+    items[3]!.deps.map((d) => d.ref.name),
+    ['wwan0', 'wwan0/10.64.1.2/32'],
+  );
+  obs.close();
+});
+
+test('an address DEL is observed; the last IPv4 address going drops the IPv4 routes the kernel flushed', async () => {
+  const { obs, emit, changes } = await start();
+  const before = changes();
+  emit({ kind: 'address', op: 'del', address: addr(7, '10.64.1.2', 32) });
+  const names = obs.items().map((i) => i.name);
+  assert.ok(!names.includes('wwan0/10.64.1.2/32'));
+  assert.ok(
+    !names.includes('wwan0/ipv4/default/table254'),
+    'IPv4 route must be gone with the last IPv4 address',
+  );
+  assert.ok(names.includes('wwan0/ipv6/default/table254'), 'IPv6 route stays');
+  assert.ok(changes() > before);
+  assert.deepEqual(
+    obs.events.map((e) => `${e.op} ${e.kind}`),
+    ['del address'],
+  );
+  obs.close();
+});
+
+test('events of other interfaces change nothing observed and are not reported', async () => {
+  const { obs, emit, changes } = await start();
+  const before = obs.items();
+  const n = changes();
+  emit({ kind: 'address', op: 'del', address: addr(2, '192.0.2.2', 24) });
+  emit({ kind: 'link', op: 'new', link: link(2, 'eth0', { mtu: 9000 }) });
+  assert.deepEqual(obs.items(), before);
+  assert.equal(changes(), n);
+  assert.equal(obs.events.length, 0);
+  obs.close();
+});
+
+test('link down drops routes and IPv6 addresses; a NEW route or address event is added back', async () => {
+  const { obs, emit } = await start();
+  emit({ kind: 'link', op: 'new', link: link(7, 'wwan0', { mtu: 1430, up: false }) });
+  assert.deepEqual(
+    obs.items().map((i) => i.name),
+    ['wwan0', 'wwan0/10.64.1.2/32'],
+  );
+  assert.deepEqual(obs.items()[0]!.spec, { mtu: 1430, up: false });
+  emit({ kind: 'route', op: 'new', route: route(7, 4, { metric: 50 }) });
+  const r = obs.items().find((i) => i.type === 'net.route');
+  assert.equal((r?.spec as { metric: number }).metric, 50);
+  obs.close();
+});
+
+test('resync replaces the state with a fresh dump', async () => {
+  const { nl, obs } = await start();
+  nl.addresses = [];
+  nl.routes = [];
+  await obs.resync();
+  assert.deepEqual(
+    obs.items().map((i) => i.name),
+    ['wwan0'],
+  );
+  obs.close();
+});
