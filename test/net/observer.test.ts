@@ -128,7 +128,8 @@ test('link down drops routes and IPv6 addresses; a NEW route or address event is
   assert.deepEqual(obs.items()[0]!.spec, { mtu: 1430, up: false });
   emit({ kind: 'route', op: 'new', route: route(7, 4, { metric: 50 }) });
   const r = obs.items().find((i) => i.type === 'net.route');
-  assert.equal((r?.spec as { metric: number }).metric, 50);
+  assert.ok(r);
+  assert.equal((r.spec as { metric: number }).metric, 50);
   obs.close();
 });
 
