@@ -30,8 +30,10 @@ import {
   fromManagedObjects,
   interfacesAdded,
   interfacesRemoved,
+  missingObjects,
   modemPaths,
   propertiesChanged,
+  pruneUnreferenced,
   type Snapshot,
   vanished,
 } from './snapshot.js';
@@ -73,6 +75,7 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
   private current: Snapshot = emptySnapshot();
   private resyncing: Promise<void> | undefined;
   private resyncAgain = false;
+  private subSyncing = false;
   private queued: SignalMessage[] = [];
   private closed = false;
   private readonly log: Logger;
@@ -305,11 +308,56 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
     );
     const appeared = this.current.owner !== owner;
     let next = fromManagedObjects(this.current, managed, { owner, version });
+    next = await this.loadSubObjects(next, owner, q);
     const replay = this.queued;
     this.queued = [];
     for (const m of replay) if (m.sender === owner) next = this.reduce(next, m);
     this.commit(next);
     if (appeared) this.emit('mm-appeared', owner, version);
+  }
+
+  /** GetAll for every referenced SIM/bearer not in `s` (they are not in GetManagedObjects). */
+  private async loadSubObjects(s: Snapshot, owner: string, opts?: CallOptions): Promise<Snapshot> {
+    let next = s;
+    for (const [path, iface] of missingObjects(s)) {
+      try {
+        const [props] = await this.invoke(
+          path,
+          { iface: IFACE.properties, member: 'GetAll', in: 's', out: 'a{sv}', timeoutMs: 25_000 },
+          [iface],
+          opts,
+          owner,
+        );
+        next = interfacesAdded(next, path, { [iface]: props ?? {} });
+      } catch (e) {
+        // gone in the meantime (bearer deleted, modem removed): the next change will tell
+        this.log.debug({ path, err: (e as Error).message }, 'cannot load object');
+      }
+    }
+    return next;
+  }
+
+  /** After an incremental change: load newly referenced SIM/bearer objects, in order. */
+  private syncSubObjects(): void {
+    if (this.subSyncing || this.resyncing || this.closed) return;
+    const owner = this.current.owner;
+    if (!owner || missingObjects(this.current).size === 0) return;
+    this.subSyncing = true;
+    this.loadSubObjects(this.current, owner, { timeoutMs: this.resyncTimeoutMs })
+      .then((loaded) => {
+        if (this.resyncing || this.current.owner !== owner) return;
+        // merge only what was loaded onto the (possibly newer) current snapshot
+        let next = this.current;
+        for (const [path, ifaces] of Object.entries(loaded.objects)) {
+          if (!next.objects[path]) next = interfacesAdded(next, path, ifaces as DBusPlain);
+        }
+        this.commit(next);
+      })
+      .finally(() => {
+        this.subSyncing = false;
+        // more may have been referenced meanwhile
+        if (missingObjects(this.current).size > 0) this.syncSubObjects();
+      });
   }
 
   private handleSignal(m: SignalMessage): void {
@@ -375,8 +423,9 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
     return s;
   }
 
-  private commit(next: Snapshot): void {
+  private commit(candidate: Snapshot): void {
     const prev = this.current;
+    const next = pruneUnreferenced(candidate);
     if (next === prev) return;
     this.current = next;
     const before = new Set(modemPaths(prev));
@@ -384,5 +433,6 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
     for (const p of before) if (!after.has(p)) this.emit('modem-removed', p);
     for (const p of after) if (!before.has(p)) this.emit('modem-added', p);
     this.emit('snapshot', next, prev);
+    if (!this.resyncing) this.syncSubObjects();
   }
 }

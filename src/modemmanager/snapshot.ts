@@ -167,3 +167,48 @@ export function modems(snap: Snapshot): ModemView[] {
     return v ? [v] : [];
   });
 }
+
+/* ------------------------------------------------------------------------ SIM / bearer objects */
+
+/**
+ * ModemManager's ObjectManager exports only modems: SIM and bearer objects are plain objects
+ * referenced from Modem properties (Sim, SimSlots, Bearers, Modem3gpp.InitialEpsBearer). The
+ * client loads them with Properties.GetAll; these two functions say which ones are needed.
+ */
+export function referencedObjects(snap: Snapshot): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (p: unknown, iface: string): void => {
+    if (typeof p === 'string' && p !== '/' && p !== '') out.set(p, iface);
+  };
+  for (const path of modemPaths(snap)) {
+    const m = propsOf(snap, path, IFACE.modem);
+    add(m?.Sim, IFACE.sim);
+    for (const s of m?.SimSlots ?? []) add(s, IFACE.sim);
+    for (const b of m?.Bearers ?? []) add(b, IFACE.bearer);
+    add(propsOf(snap, path, IFACE.modem3gpp)?.InitialEpsBearer, IFACE.bearer);
+  }
+  return out;
+}
+
+/** Referenced SIM/bearer objects not loaded yet: path → the interface to GetAll. */
+export function missingObjects(snap: Snapshot): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [p, iface] of referencedObjects(snap)) if (!snap.objects[p]?.[iface]) out.set(p, iface);
+  return out;
+}
+
+/** Drops SIM/bearer objects no modem references any more (deleted bearers, removed modems). */
+export function pruneUnreferenced(snap: Snapshot): Snapshot {
+  const keep = referencedObjects(snap);
+  const drop = Object.keys(snap.objects).filter(
+    (p) => snap.objects[p]?.[IFACE.modem] === undefined && !keep.has(p) && isSubObject(snap.objects[p]),
+  );
+  if (drop.length === 0) return snap;
+  return produce(snap, (d) => {
+    for (const p of drop) delete d.objects[p];
+  });
+}
+
+function isSubObject(o: ObjectInterfaces | undefined): boolean {
+  return o !== undefined && (o[IFACE.sim] !== undefined || o[IFACE.bearer] !== undefined);
+}
