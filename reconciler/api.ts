@@ -151,8 +151,9 @@ export interface PendingItem {
   /** The first unsatisfied dependency (in dependency order). */
   readonly waitingFor: ItemRef;
   /** 'missing': the required item does not exist (and is not being created); 'pending': it is itself
-   * pending; 'predicate': it exists but `predicate` fails; 'failed': it failed; 'retry-wait': backing off. */
-  readonly why: 'missing' | 'pending' | 'predicate' | 'failed' | 'retry-wait' | 'cycle';
+   * pending; 'predicate': it exists but `predicate` fails; 'failed': it failed permanently; 'retry-wait':
+   * it failed and is backing off; 'in-progress': an operation on it is in flight; 'cycle': a dependency cycle. */
+  readonly why: 'missing' | 'pending' | 'predicate' | 'failed' | 'retry-wait' | 'in-progress' | 'cycle';
   readonly predicate?: PredicateRef;
   readonly detail: string;
 }
@@ -163,6 +164,8 @@ export interface DeferredItem {
   readonly nextAttemptAt: number;
   readonly lastError: string;
   readonly attempts: number;
+  /** The failure is permanent: no retry until the desired spec changes. */
+  readonly permanent?: boolean;
 }
 
 export interface Plan {
@@ -193,7 +196,11 @@ export interface OpLogEntry {
   readonly skipped?: boolean;
 }
 
-/** What the reconciler knows about one item beyond its spec: the retry bookkeeping and last outcome. */
+/**
+ * What the reconciler knows about one item beyond its spec: the retry bookkeeping and last outcome.
+ * Only items that are failed, pending or half-way through a recreate have one; an item in the current
+ * graph without a status is created and in sync.
+ */
 export interface ItemStatus {
   readonly state: ItemState;
   readonly lastOp?: StepOp;

@@ -1,0 +1,288 @@
+/**
+ * Carrying out a plan: each step runs when every step in its `after` list has succeeded; independent
+ * steps run concurrently up to a limit. Every configurator call gets an AbortSignal and a timeout; a
+ * call that ignores its signal is abandoned at the timeout (counted as failed) so nothing hangs.
+ * A failed step skips every step that waits on it, transitively.
+ */
+import type { Clock, Configurator, Configurators, Item, OpLogEntry, Plan, PlanStep } from './api.js';
+import { PermanentError, systemClock } from './api.js';
+import type { Graph, GraphEditor, GraphNode } from './graph.js';
+import { editGraph } from './graph.js';
+import { MinHeap } from './heap.js';
+import { formatRef, keyOf } from './item.js';
+import { appendTo } from './multimap.js';
+
+export interface ApplyOptions {
+  readonly configurators: Configurators;
+  /** How many configurator calls may run at once (default 8). */
+  readonly concurrency?: number;
+  /** Per-call timeout when the configurator sets none (default 30 s). */
+  readonly defaultTimeoutMs?: number;
+  /** Aborting it cancels running calls (through their signals) and starts no new step. */
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  /** Attempt number to pass to configurators, per item key (default 1). */
+  readonly attemptOf?: (key: string) => number;
+  /** Live progress, e.g. for the visualizer. */
+  readonly onEvent?: (e: ApplyEvent) => void;
+}
+
+export type ApplyEvent =
+  | { readonly type: 'step-started'; readonly step: PlanStep; readonly at: number }
+  | {
+      readonly type: 'step-finished';
+      readonly step: PlanStep;
+      readonly outcome: StepOutcome;
+      readonly at: number;
+    };
+
+export interface StepOutcome {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly permanent?: boolean;
+  /** Not run: a step it waits for failed, or the apply was cancelled. */
+  readonly skipped?: boolean;
+  readonly timedOut?: boolean;
+}
+
+/** A change to the current graph that a successful step implies. */
+export type CurrentEdit =
+  | { readonly kind: 'put'; readonly item: Item; readonly node: GraphNode }
+  | { readonly kind: 'delete'; readonly item: Item };
+
+export interface ApplyResult {
+  /** The input current graph with the effects of every successful step. */
+  readonly current: Graph;
+  /** The same effects as edits, in completion order, to replay onto a newer current graph. */
+  readonly edits: readonly CurrentEdit[];
+  readonly outcomes: ReadonlyMap<string, StepOutcome>;
+  readonly log: readonly OpLogEntry[];
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Replays edits onto a graph (used by the controller to merge an apply into a newer current graph). */
+export function applyEdits(g: Graph, edits: readonly CurrentEdit[]): Graph {
+  if (edits.length === 0) return g;
+  return editGraph(g, (e: GraphEditor) => {
+    for (const ed of edits) {
+      if (ed.kind === 'put') e.put(ed.item, { path: ed.node.path, observed: false });
+      else e.delete(ed.item);
+    }
+  });
+}
+
+export async function apply(
+  plan: Plan,
+  current: Graph,
+  desired: Graph,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
+  const clock = opts.clock ?? systemClock;
+  const limit = Math.max(1, opts.concurrency ?? 8);
+  const steps = plan.steps;
+  const byId = new Map(steps.map((s, i) => [s.id, { s, i }]));
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const s of steps) {
+    waiting.set(s.id, s.after.length);
+    for (const a of s.after) {
+      appendTo(dependents, a, s.id);
+    }
+  }
+  const outcomes = new Map<string, StepOutcome>();
+  const edits: CurrentEdit[] = [];
+  const log: OpLogEntry[] = [];
+  const ready = new MinHeap<number>((a, b) => a < b);
+  for (let i = 0; i < steps.length; i++) if (steps[i]!.after.length === 0) ready.push(i);
+  let running = 0;
+  let finished = 0;
+
+  return new Promise<ApplyResult>((resolve) => {
+    const finishIfDone = () => {
+      if (finished < steps.length || running > 0) return;
+      let succeeded = 0;
+      let failed = 0;
+      let skipped = 0;
+      for (const o of outcomes.values()) {
+        if (o.ok) succeeded++;
+        else if (o.skipped) skipped++;
+        else failed++;
+      }
+      resolve({ current: applyEdits(current, edits), edits, outcomes, log, succeeded, failed, skipped });
+    };
+
+    const skip = (id: string, why: string) => {
+      const todo = [{ id, why }];
+      while (todo.length > 0) {
+        const x = todo.pop()!;
+        if (outcomes.has(x.id)) continue;
+        const { s } = byId.get(x.id)!;
+        outcomes.set(x.id, { ok: false, skipped: true, error: x.why });
+        const at = clock.now();
+        log.push({ ...entryOf(s), startedAt: at, endedAt: at, skipped: true, error: x.why });
+        finished++;
+        for (const d of dependents.get(x.id) ?? [])
+          todo.push({ id: d, why: `skipped: ${s.id} did not succeed` });
+      }
+    };
+
+    const onDone = (s: PlanStep, outcome: StepOutcome) => {
+      outcomes.set(s.id, outcome);
+      finished++;
+      opts.onEvent?.({ type: 'step-finished', step: s, outcome, at: clock.now() });
+      for (const d of dependents.get(s.id) ?? []) {
+        if (!outcome.ok) skip(d, `skipped: ${s.id} failed`);
+        else {
+          const n = waiting.get(d)! - 1;
+          waiting.set(d, n);
+          if (n === 0) ready.push(byId.get(d)!.i);
+        }
+      }
+    };
+
+    // Synchronous configurators complete inside this loop (no recursion, no promise per step);
+    // asynchronous ones re-enter it when they settle.
+    const pump = () => {
+      while (running < limit && ready.size > 0) {
+        const s = steps[ready.pop()!]!;
+        if (outcomes.has(s.id)) continue;
+        if (opts.signal?.aborted) {
+          skip(s.id, 'cancelled');
+          continue;
+        }
+        running++;
+        const r = runStep(s);
+        if (r instanceof Promise) {
+          void r.then((outcome) => {
+            running--;
+            onDone(s, outcome);
+            pump();
+          });
+        } else {
+          running--;
+          onDone(s, r);
+        }
+      }
+      finishIfDone();
+    };
+
+    const record = (
+      s: PlanStep,
+      startedAt: number,
+      outcome: StepOutcome,
+      cur?: GraphNode,
+      want?: GraphNode,
+    ) => {
+      if (outcome.ok) {
+        if (s.op === 'delete' || s.phase === 'delete') {
+          if (cur) edits.push({ kind: 'delete', item: cur.item });
+        } else if (want) {
+          edits.push({ kind: 'put', item: want.item, node: want });
+        }
+      }
+      log.push({
+        ...entryOf(s),
+        startedAt,
+        endedAt: clock.now(),
+        ...(outcome.ok ? {} : { error: outcome.error ?? 'failed' }),
+      });
+      return outcome;
+    };
+
+    const runStep = (s: PlanStep): StepOutcome | Promise<StepOutcome> => {
+      const startedAt = clock.now();
+      opts.onEvent?.({ type: 'step-started', step: s, at: startedAt });
+      const k = keyOf(s.ref);
+      const conf = opts.configurators[s.ref.type] as Configurator | undefined;
+      const cur = current.nodes.get(k);
+      const want = desired.nodes.get(k);
+      if (!conf) {
+        const o = { ok: false, permanent: true, error: `no configurator for item type ${s.ref.type}` };
+        return record(s, startedAt, o, cur, want);
+      }
+      // The AbortController is made on first use of ctx.signal: most synchronous calls never ask.
+      let ac: AbortController | undefined;
+      const controller = () => {
+        if (!ac) {
+          ac = new AbortController();
+          if (opts.signal?.aborted) ac.abort(opts.signal.reason);
+        }
+        return ac;
+      };
+      const ctx = {
+        get signal() {
+          return controller().signal;
+        },
+        attempt: opts.attemptOf?.(k) ?? 1,
+        step: s,
+      };
+      const isDelete = s.op === 'delete' || s.phase === 'delete';
+      let result: unknown;
+      try {
+        if (isDelete) result = cur ? conf.delete(cur.item, ctx) : undefined;
+        else if (s.op === 'modify') result = conf.modify(cur!.item, want!.item, ctx);
+        else result = conf.create(want!.item, ctx);
+      } catch (err) {
+        return record(s, startedAt, failure(err), cur, want);
+      }
+      if (!(result instanceof Promise)) return record(s, startedAt, { ok: true }, cur, want);
+
+      const timeoutMs = conf.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
+      const a = controller();
+      const onAbort = () => a.abort(opts.signal?.reason ?? new Error('cancelled'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      let timer: unknown;
+      const stop = new Promise<never>((_, reject) => {
+        timer = clock.setTimeout(() => {
+          a.abort(new TimeoutError(`${s.op} ${formatRef(s.ref)} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        if (a.signal.aborted) reject(a.signal.reason);
+        else a.signal.addEventListener('abort', () => reject(a.signal.reason), { once: true });
+      });
+      return Promise.race([result, stop])
+        .then(
+          () => ({ ok: true }),
+          (err: unknown) => failure(err),
+        )
+        .then((o: StepOutcome) => {
+          clock.clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          stop.catch(() => {});
+          return record(s, startedAt, o, cur, want);
+        });
+    };
+
+    pump();
+  });
+}
+
+function failure(err: unknown): StepOutcome {
+  return {
+    ok: false,
+    error: errorText(err),
+    ...(isPermanent(err) ? { permanent: true } : {}),
+    ...(err instanceof TimeoutError ? { timedOut: true } : {}),
+  };
+}
+
+function entryOf(s: PlanStep): Omit<OpLogEntry, 'startedAt'> {
+  return { stepId: s.id, op: s.op, ...(s.phase ? { phase: s.phase } : {}), ref: s.ref, reason: s.reason };
+}
+
+function isPermanent(err: unknown): boolean {
+  return (
+    err instanceof PermanentError ||
+    (typeof err === 'object' && err !== null && 'permanent' in err && err.permanent === true)
+  );
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,50 @@
+/** The generic reconciler: public API. See README.md for the model. */
+export * from './api.js';
+export {
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  apply,
+  applyEdits,
+  type CurrentEdit,
+  type StepOutcome,
+  TimeoutError,
+} from './apply.js';
+export { canonicalJson, deepFreeze } from './canonical.js';
+export {
+  Controller,
+  type ControllerEvent,
+  type ControllerOptions,
+  type ControllerState,
+  type Logger,
+  type RunRecord,
+} from './controller.js';
+export * from './errors.js';
+export {
+  dotString,
+  type ExportedEdge,
+  type ExportedItem,
+  type ExportOptions,
+  type ExportState,
+  exportGraph,
+  type GraphExport,
+  toDot,
+} from './export.js';
+export {
+  type Cluster,
+  type ClusterPath,
+  changedKeys,
+  editGraph,
+  emptyGraph,
+  findCycles,
+  type Graph,
+  type GraphEditor,
+  type GraphNode,
+  getNode,
+  graphOf,
+  sortedNodes,
+  syncGraph,
+} from './graph.js';
+export { contentKey, formatRef, type ItemInit, item, keyOf, refFromKey, refOf, sameContent } from './item.js';
+export { isEmptyPlan, type PlanOptions, plan } from './plan.js';
+export { type BackoffPolicy, backoffDelay, defaultBackoff, nextRetryAt, nextStatuses } from './retry.js';

@@ -1,0 +1,570 @@
+/**
+ * The planner: `plan(current, desired)` diffs two graphs into ordered steps, pending items, cycles and
+ * deferred retries. It is pure: it reads the graphs and options and mutates nothing (a private cache of
+ * the last diff per desired lineage makes repeated plans proportional to what changed).
+ *
+ * Algorithm:
+ * 1. Seeds: keys where current and desired differ (incrementally, from the graphs' edit journals), plus
+ *    keys that changed since the last plan (an observed dependency may change a predicate's answer).
+ * 2. Affected set: the seeds and everything that depends on them, transitively, in either graph.
+ * 3. Evaluate the affected items in dependency order: does each desired item's every dependency exist in
+ *    the final state with its predicate true? Then create / modify / recreate / delete / nothing, or
+ *    pending (with the first unsatisfied dependency). Recreates cascade to dependents.
+ * 4. Order: dependencies are created before dependents; dependents are deleted before dependencies;
+ *    ties broken by (op, type, name), so equal inputs give byte-identical plans.
+ */
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import type {
+  Configurators,
+  DeferredItem,
+  Dependency,
+  ItemRef,
+  ItemStatus,
+  Json,
+  PendingItem,
+  Plan,
+  PlanStep,
+  Predicates,
+  Reason,
+  StepOp,
+} from './api.js';
+import type { ClusterPath, Graph, GraphNode } from './graph.js';
+import { changedKeys, compareKeys, findCycles, lineageOf } from './graph.js';
+import { MinHeap } from './heap.js';
+import { contentKey, formatRef, keyOf, refFromKey } from './item.js';
+import { appendTo } from './multimap.js';
+
+export interface PlanOptions {
+  /** Implementations of the predicates named by dependencies. An unknown name counts as unsatisfied. */
+  readonly predicates?: Predicates;
+  /** Only `needsRecreate` is used: planning never calls create/modify/delete. */
+  readonly configurators?: Configurators;
+  /** Retry bookkeeping: failed items whose backoff has not expired are deferred, not planned. */
+  readonly statuses?: ReadonlyMap<string, ItemStatus>;
+  /** Clock time for retry gating (default: no gating by time). */
+  readonly now?: number;
+  /** Selective reconcile: only changes of items in this cluster (and their cascades) are planned. */
+  readonly scope?: ClusterPath;
+  /** Items with an operation in flight: no step touches them, and what depends on their outcome waits. */
+  readonly locked?: ReadonlySet<string>;
+  /** Set false to force a full comparison (tests use it as the oracle for the incremental path). */
+  readonly incremental?: boolean;
+}
+
+/** What the final state (after the plan) looks like for one item, as its dependents see it. */
+interface Outcome {
+  readonly exists: boolean;
+  readonly spec?: Json;
+  readonly recreated?: boolean;
+  /** Why it will not exist although desired (for dependents' pending reasons). */
+  readonly why?: PendingItem['why'];
+}
+
+interface PlannedOp {
+  readonly op: StepOp;
+  readonly reason: Reason;
+  readonly patch?: readonly Operation[];
+  readonly label?: string;
+}
+
+interface DiffCache {
+  readonly current: Graph;
+  readonly desired: Graph;
+  readonly outOfSync: ReadonlySet<string>;
+}
+const diffCache = new WeakMap<object, DiffCache>();
+
+const emptyStatuses: ReadonlyMap<string, ItemStatus> = new Map();
+
+export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Plan {
+  const predicates = opts.predicates ?? {};
+  const statuses = opts.statuses ?? emptyStatuses;
+  const locked = opts.locked ?? new Set<string>();
+  const now = opts.now ?? Number.NEGATIVE_INFINITY;
+
+  // 1. Seeds.
+  const seeds = outOfSyncSeeds(current, desired, opts.incremental !== false);
+  let seedKeys = [...seeds];
+  if (opts.scope && opts.scope.length > 0) {
+    const scope = opts.scope;
+    const under = (n: GraphNode | undefined) => !!n && scope.every((s, i) => n.path[i] === s);
+    seedKeys = seedKeys.filter((k) => under(desired.nodes.get(k)) || under(current.nodes.get(k)));
+  }
+
+  // 2. Affected set: seeds and their transitive dependents in either graph.
+  const affected = new Set<string>(seedKeys);
+  const queue = [...seedKeys];
+  while (queue.length > 0) {
+    const k = queue.pop()!;
+    for (const g of [desired, current]) {
+      for (const dep of g.dependents.get(k) ?? []) {
+        if (!affected.has(dep)) {
+          affected.add(dep);
+          queue.push(dep);
+        }
+      }
+    }
+  }
+
+  const depsOf = (k: string): readonly Dependency[] => {
+    const d = desired.nodes.get(k);
+    if (d && !d.item.external) return d.item.deps;
+    return current.nodes.get(k)?.item.deps ?? [];
+  };
+
+  // 3. Evaluate in dependency order (Kahn over the affected set; cycles are cut and reported).
+  const outcomes = new Map<string, Outcome>();
+  const planned = new Map<string, PlannedOp>();
+  const pending: PendingItem[] = [];
+  const deferred: DeferredItem[] = [];
+  const cycles: ItemRef[][] = [];
+
+  const outcomeOf = (k: string): Outcome => {
+    const o = outcomes.get(k);
+    if (o) return o;
+    const c = current.nodes.get(k);
+    return c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' };
+  };
+
+  const markPending = (k: string, p: Omit<PendingItem, 'ref' | 'label'>) => {
+    const d = desired.nodes.get(k)!;
+    pending.push({ ref: refFromKey(k), ...(d.item.label ? { label: d.item.label } : {}), ...p });
+    const c = current.nodes.get(k);
+    if (c && !c.item.external && !locked.has(k)) {
+      planned.set(k, {
+        op: 'delete',
+        reason: {
+          kind: 'dependency-unsatisfied',
+          detail: `${formatRef(p.waitingFor)} ${p.detail}`,
+          cause: p.waitingFor,
+        },
+        ...labelOf(c),
+      });
+    }
+    outcomes.set(k, { exists: false, why: 'pending' });
+  };
+
+  const evaluate = (k: string) => {
+    const c = current.nodes.get(k);
+    const d = desired.nodes.get(k);
+    if (locked.has(k)) {
+      outcomes.set(k, c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'in-progress' });
+      return;
+    }
+    const managedDesired = d && !d.item.external ? d : undefined;
+    if (!managedDesired) {
+      if (c && !c.item.external) {
+        const st = statuses.get(k);
+        if (gated(st, undefined)) {
+          deferred.push(deferredOf(k, st!));
+          outcomes.set(k, { exists: false, why: 'pending' });
+          return;
+        }
+        planned.set(k, {
+          op: 'delete',
+          reason: { kind: 'removed', detail: d ? 'now external (no longer managed)' : 'no longer desired' },
+          ...labelOf(c),
+        });
+        outcomes.set(k, { exists: false, why: 'missing' });
+      } else {
+        outcomes.set(k, c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' });
+      }
+      return;
+    }
+
+    // Dependencies, in the order the item lists them: the first unsatisfied one is reported.
+    let recreatedDep: ItemRef | undefined;
+    for (const dep of managedDesired.item.deps) {
+      const depKey = keyOf(dep.ref);
+      const t = outcomeOf(depKey);
+      if (!t.exists) {
+        const why = t.why === 'missing' || t.why === undefined ? 'missing' : t.why;
+        markPending(k, { waitingFor: dep.ref, why, detail: whyText(why) });
+        return;
+      }
+      if (dep.predicate) {
+        const fn = predicates[dep.predicate.name];
+        const ok = fn ? safeTest(fn, t.spec ?? null, dep.predicate.args) : false;
+        if (!ok) {
+          markPending(k, {
+            waitingFor: dep.ref,
+            why: 'predicate',
+            predicate: dep.predicate,
+            detail: fn
+              ? `does not satisfy ${dep.predicate.name} (${dep.description})`
+              : `unknown predicate ${dep.predicate.name}`,
+          });
+          return;
+        }
+      }
+      if (t.recreated && !recreatedDep) recreatedDep = dep.ref;
+    }
+    // A dependent we cannot touch (operation in flight) pins this item as it is.
+    const st = statuses.get(k);
+    let op: PlannedOp | undefined;
+    if (!c || c.item.external) {
+      op = {
+        op: 'create',
+        reason:
+          st?.state === 'failed'
+            ? { kind: 'retry', detail: `retry after failure: ${st.lastError ?? 'unknown error'}` }
+            : { kind: 'new', detail: 'new item' },
+      };
+    } else if (contentKey(c.item) !== contentKey(managedDesired.item)) {
+      const patch = jsonpatch.compare(c.item.spec as object, managedDesired.item.spec as object);
+      const fields = patch.map((p) => p.path);
+      const depsChanged = contentKey(c.item).split('|')[1] !== contentKey(managedDesired.item).split('|')[1];
+      const conf = opts.configurators?.[managedDesired.item.type] as
+        | { needsRecreate?: (o: unknown, n: unknown, p: readonly Operation[]) => string | false }
+        | undefined;
+      const nr = conf?.needsRecreate?.(c.item, managedDesired.item, patch) || false;
+      const what = fields.length > 0 ? fields.join(', ') : depsChanged ? 'dependencies' : 'spec';
+      if (nr) {
+        op = { op: 'recreate', reason: { kind: 'needs-recreate', detail: nr, fields }, patch };
+      } else if (recreatedDep) {
+        op = {
+          op: 'recreate',
+          reason: {
+            kind: 'dependency-recreated',
+            detail: `${formatRef(recreatedDep)} is recreated`,
+            cause: recreatedDep,
+          },
+          patch,
+        };
+      } else if (c.observed) {
+        op = { op: 'modify', reason: { kind: 'drift', detail: `changed outside: ${what}`, fields }, patch };
+      } else {
+        op = {
+          op: 'modify',
+          reason:
+            st?.state === 'failed'
+              ? { kind: 'retry', detail: `retry after failure: ${st.lastError ?? 'unknown error'}`, fields }
+              : { kind: 'changed', detail: `changed: ${what}`, fields },
+          patch,
+        };
+      }
+    } else if (recreatedDep) {
+      op = {
+        op: 'recreate',
+        reason: {
+          kind: 'dependency-recreated',
+          detail: `${formatRef(recreatedDep)} is recreated`,
+          cause: recreatedDep,
+        },
+      };
+    }
+    if (!op) {
+      outcomes.set(k, { exists: true, spec: managedDesired.item.spec });
+      return;
+    }
+    if ((op.op === 'recreate' || op.op === 'modify') && hasLockedDependent(current, k, locked)) {
+      outcomes.set(k, { exists: true, spec: c!.item.spec });
+      return;
+    }
+    if (gated(st, managedDesired.item)) {
+      deferred.push(deferredOf(k, st!));
+      outcomes.set(
+        k,
+        op.op === 'create'
+          ? { exists: false, why: st!.permanent ? 'failed' : 'retry-wait' }
+          : { exists: true, spec: c!.item.spec },
+      );
+      return;
+    }
+    planned.set(k, { ...op, ...labelOf(managedDesired) });
+    outcomes.set(k, { exists: true, spec: managedDesired.item.spec, recreated: op.op === 'recreate' });
+  };
+
+  const gated = (st: ItemStatus | undefined, want: GraphNode['item'] | undefined): boolean => {
+    if (st?.state !== 'failed') return false;
+    // A new desired spec resets the backoff: the old failure was about something else.
+    if (want && st.failedSpecKey !== undefined && st.failedSpecKey !== contentKey(want)) return false;
+    if (st.permanent) return true;
+    return st.nextAttemptAt !== undefined && st.nextAttemptAt > now;
+  };
+
+  // Kahn's algorithm restricted to the affected set.
+  const indeg = new Map<string, number>();
+  const downstream = new Map<string, string[]>();
+  for (const k of affected) {
+    let n = 0;
+    for (const dep of depsOf(k)) {
+      const dk = keyOf(dep.ref);
+      if (dk !== k && affected.has(dk)) {
+        n++;
+        appendTo(downstream, dk, k);
+      } else if (dk === k) n++;
+    }
+    indeg.set(k, n);
+  }
+  const ready = new MinHeap<string>((a, b) => a < b);
+  for (const [k, n] of indeg) if (n === 0) ready.push(k);
+  const done = new Set<string>();
+  const release = (k: string) => {
+    done.add(k);
+    for (const w of downstream.get(k) ?? []) {
+      const n = indeg.get(w)! - 1;
+      indeg.set(w, n);
+      if (n === 0 && !done.has(w)) ready.push(w);
+    }
+  };
+  while (done.size < affected.size) {
+    let k = ready.pop();
+    if (k === undefined) {
+      // Stuck: the rest hangs on a cycle. Report the cycles and make their members pending.
+      const rest = new Set([...affected].filter((x) => !done.has(x)));
+      const found = findCycles(desired, rest);
+      const members = new Set<string>();
+      for (const cyc of found) {
+        cycles.push(cyc);
+        for (const r of cyc) members.add(keyOf(r));
+      }
+      if (members.size === 0) members.add([...rest].sort(compareKeys)[0]!);
+      for (const m of [...members].sort(compareKeys)) {
+        if (done.has(m)) continue;
+        const cyc = found.find((c) => c.some((r) => keyOf(r) === m));
+        if (desired.nodes.get(m) && !desired.nodes.get(m)!.item.external) {
+          markPending(m, {
+            waitingFor: cyc ? cyc[cyc.findIndex((r) => keyOf(r) === m) + 1]! : refFromKey(m),
+            why: 'cycle',
+            detail: `is in a dependency cycle: ${(cyc ?? []).map(formatRef).join(' -> ')}`,
+          });
+        } else {
+          outcomes.set(m, { exists: false, why: 'pending' });
+        }
+        release(m);
+      }
+      continue;
+    }
+    if (done.has(k)) continue;
+    evaluate(k);
+    release(k);
+    k = undefined;
+  }
+
+  const steps = orderSteps(planned, current, desired);
+  pending.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
+  deferred.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
+  return { steps, pending, cycles, deferred };
+}
+
+function safeTest(
+  fn: (spec: Json, args: Json | undefined) => boolean,
+  spec: Json,
+  args: Json | undefined,
+): boolean {
+  try {
+    return fn(spec, args) === true;
+  } catch {
+    return false;
+  }
+}
+
+function labelOf(n: GraphNode): { label?: string } {
+  return n.item.label ? { label: n.item.label } : {};
+}
+
+function whyText(why: PendingItem['why']): string {
+  switch (why) {
+    case 'missing':
+      return 'does not exist';
+    case 'pending':
+      return 'is itself pending';
+    case 'failed':
+      return 'failed and will not be retried until its spec changes';
+    case 'retry-wait':
+      return 'failed and is waiting to be retried';
+    case 'in-progress':
+      return 'has an operation in progress';
+    case 'cycle':
+      return 'is in a dependency cycle';
+    default:
+      return 'is not satisfied';
+  }
+}
+
+function deferredOf(k: string, st: ItemStatus): DeferredItem {
+  return {
+    ref: refFromKey(k),
+    nextAttemptAt: st.permanent ? Number.POSITIVE_INFINITY : (st.nextAttemptAt ?? 0),
+    lastError: st.lastError ?? '',
+    attempts: st.attempts,
+    ...(st.permanent ? { permanent: true } : {}),
+  };
+}
+
+function hasLockedDependent(current: Graph, k: string, locked: ReadonlySet<string>): boolean {
+  if (locked.size === 0) return false;
+  return (current.dependents.get(k) ?? []).some((d) => locked.has(d));
+}
+
+/** Whether current and desired disagree about key k in a way the planner must look at. */
+function outOfSync(current: Graph, desired: Graph, k: string): boolean {
+  const c = current.nodes.get(k);
+  const d = desired.nodes.get(k);
+  if (!c && !d) return false;
+  if (!d) return !c!.item.external;
+  if (d.item.external) return !c?.item.external;
+  if (!c || c.item.external) return true;
+  return c.item !== d.item && contentKey(c.item) !== contentKey(d.item);
+}
+
+function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): Set<string> {
+  const token = lineageOf(desired);
+  const cached = incremental && token ? diffCache.get(token) : undefined;
+  const dc = cached ? changedKeys(cached.current, current) : undefined;
+  const dd = cached && dc ? changedKeys(cached.desired, desired) : undefined;
+  let outOfSyncKeys: Set<string>;
+  let seeds: Set<string>;
+  if (cached && dc && dd) {
+    outOfSyncKeys = new Set(cached.outOfSync);
+    seeds = new Set<string>();
+    for (const delta of [dc, dd]) {
+      for (const k of delta) {
+        seeds.add(k);
+        if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
+        else outOfSyncKeys.delete(k);
+      }
+    }
+    for (const k of outOfSyncKeys) seeds.add(k);
+  } else {
+    outOfSyncKeys = new Set<string>();
+    for (const k of desired.nodes.keys()) if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
+    for (const k of current.nodes.keys()) if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
+    seeds = new Set(outOfSyncKeys);
+    // Observed (external) items that something depends on: their spec decides predicates.
+    for (const [k, n] of current.nodes) if (n.item.external && desired.dependents.has(k)) seeds.add(k);
+  }
+  if (token && incremental) diffCache.set(token, { current, desired, outOfSync: outOfSyncKeys });
+  return seeds;
+}
+
+const rank: Record<string, number> = {
+  delete: 0,
+  'recreate-delete': 0,
+  modify: 1,
+  'recreate-create': 2,
+  create: 2,
+};
+
+/** Turns the planned operations into steps with `after` constraints, in a deterministic order. */
+function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, desired: Graph): PlanStep[] {
+  interface Draft {
+    id: string;
+    kind: 'delete' | 'modify' | 'create';
+    key: string;
+    step: Omit<PlanStep, 'after'>;
+    after: Set<string>;
+  }
+  const drafts = new Map<string, Draft>();
+  const delId = new Map<string, string>();
+  const putId = new Map<string, string>();
+  const modId = new Map<string, string>();
+  for (const [k, p] of planned) {
+    const ref = refFromKey(k);
+    const base = { ref, reason: p.reason, ...(p.label ? { label: p.label } : {}) };
+    const add = (id: string, kind: Draft['kind'], step: Omit<PlanStep, 'after'>) =>
+      drafts.set(id, { id, kind, key: k, step, after: new Set() });
+    if (p.op === 'recreate') {
+      const d = `recreate-delete:${k}`;
+      const c = `recreate-create:${k}`;
+      add(d, 'delete', {
+        id: d,
+        op: 'recreate',
+        phase: 'delete',
+        ...base,
+        ...(p.patch ? { patch: p.patch } : {}),
+      });
+      add(c, 'create', {
+        id: c,
+        op: 'recreate',
+        phase: 'create',
+        ...base,
+        ...(p.patch ? { patch: p.patch } : {}),
+      });
+      drafts.get(c)!.after.add(d);
+      delId.set(k, d);
+      putId.set(k, c);
+    } else if (p.op === 'modify') {
+      const id = `modify:${k}`;
+      add(id, 'modify', { id, op: 'modify', ...base, ...(p.patch ? { patch: p.patch } : {}) });
+      putId.set(k, id);
+      modId.set(k, id);
+    } else if (p.op === 'create') {
+      const id = `create:${k}`;
+      add(id, 'create', { id, op: 'create', ...base });
+      putId.set(k, id);
+    } else {
+      const id = `delete:${k}`;
+      add(id, 'delete', { id, op: 'delete', ...base });
+      delId.set(k, id);
+    }
+  }
+  for (const dr of drafts.values()) {
+    const k = dr.key;
+    if (dr.kind === 'create' || dr.kind === 'modify') {
+      // Dependencies are in place (created or modified) first.
+      for (const dep of desired.nodes.get(k)?.item.deps ?? []) {
+        const id = putId.get(keyOf(dep.ref));
+        if (id && id !== dr.id) dr.after.add(id);
+      }
+    }
+    if (dr.kind === 'delete' || dr.kind === 'modify') {
+      // Dependents that go away (or are unlinked) go first.
+      for (const dk of current.dependents.get(k) ?? []) {
+        const id = delId.get(dk);
+        if (id && id !== dr.id) dr.after.add(id);
+        if (dr.kind === 'delete') {
+          const mid = modId.get(dk);
+          if (mid) dr.after.add(mid);
+        }
+      }
+    }
+  }
+  // Deterministic topological order: among ready steps, deletes, then modifies, then creates, by key.
+  const indeg = new Map<string, number>();
+  const next = new Map<string, string[]>();
+  for (const dr of drafts.values()) {
+    indeg.set(dr.id, dr.after.size);
+    for (const a of dr.after) {
+      appendTo(next, a, dr.id);
+    }
+  }
+  const sortKey = (id: string) => {
+    const dr = drafts.get(id)!;
+    const r = rank[dr.step.phase ? `recreate-${dr.step.phase}` : dr.step.op] ?? 3;
+    return { r, k: dr.key };
+  };
+  const heap = new MinHeap<string>((a, b) => {
+    const x = sortKey(a);
+    const y = sortKey(b);
+    return x.r !== y.r ? x.r < y.r : x.k < y.k;
+  });
+  for (const [id, n] of indeg) if (n === 0) heap.push(id);
+  const out: PlanStep[] = [];
+  const emitted = new Set<string>();
+  while (out.length < drafts.size) {
+    let id = heap.pop();
+    if (id === undefined) {
+      // Only possible when the current graph itself has a cycle: release the smallest remaining step.
+      id = [...drafts.keys()].filter((x) => !emitted.has(x)).sort()[0]!;
+      const dr = drafts.get(id)!;
+      for (const a of [...dr.after]) if (!emitted.has(a)) dr.after.delete(a);
+    }
+    if (emitted.has(id)) continue;
+    emitted.add(id);
+    const dr = drafts.get(id)!;
+    out.push({ ...dr.step, after: [...dr.after].sort() });
+    for (const w of next.get(id) ?? []) {
+      const n = indeg.get(w)! - 1;
+      indeg.set(w, n);
+      if (n === 0) heap.push(w);
+    }
+  }
+  return out;
+}
+
+/** True when the plan changes nothing (no steps). Pending and deferred items do not count. */
+export function isEmptyPlan(p: Plan): boolean {
+  return p.steps.length === 0;
+}

@@ -1,0 +1,125 @@
+/**
+ * Retry bookkeeping: after an apply, each item's status says whether it is created, failed (with the
+ * error, the attempt count and when it may be tried again) or pending (and why). Failed items back off
+ * exponentially with jitter; a permanent error waits for a new spec; a new spec resets the backoff.
+ */
+import type { ItemStatus, Plan } from './api.js';
+import type { ApplyResult } from './apply.js';
+import type { Graph } from './graph.js';
+import { contentKey, keyOf } from './item.js';
+
+export interface BackoffPolicy {
+  /** Delay after the first failure. */
+  readonly baseMs: number;
+  /** Growth per further failure. */
+  readonly factor: number;
+  /** Upper bound of the delay (before jitter). */
+  readonly maxMs: number;
+  /** Relative spread: the delay is multiplied by a factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number;
+}
+
+export const defaultBackoff: BackoffPolicy = { baseMs: 1000, factor: 2, maxMs: 5 * 60_000, jitter: 0.2 };
+
+/** The delay before attempt `failures + 1`, given `failures` consecutive failures (>= 1). */
+export function backoffDelay(
+  failures: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** Math.max(0, failures - 1));
+  const spread = 1 - policy.jitter + 2 * policy.jitter * random();
+  return Math.round(raw * spread);
+}
+
+export interface StatusUpdate {
+  readonly now: number;
+  readonly policy?: BackoffPolicy;
+  readonly random?: () => number;
+}
+
+/** The statuses after `plan` was applied with `result` (pass no result for a plan with no steps). */
+export function nextStatuses(
+  prev: ReadonlyMap<string, ItemStatus>,
+  plan: Plan,
+  result: ApplyResult | undefined,
+  current: Graph,
+  desired: Graph,
+  u: StatusUpdate,
+): Map<string, ItemStatus> {
+  const policy = u.policy ?? { ...defaultBackoff };
+  const out = new Map(prev);
+  const now = u.now;
+  for (const step of plan.steps) {
+    const k = keyOf(step.ref);
+    const o = result?.outcomes.get(step.id);
+    if (!o) continue;
+    const before = out.get(k);
+    const want = desired.nodes.get(k)?.item;
+    if (o.ok) {
+      // Success needs no record: an item in the current graph without a status is created.
+      if (step.phase === 'delete') {
+        out.set(k, {
+          state: 'in-progress',
+          lastOp: step.op,
+          attempts: before?.attempts ?? 0,
+          updatedAt: now,
+        });
+      } else out.delete(k);
+    } else if (o.skipped) {
+      out.set(k, {
+        ...(before ?? { attempts: 0 }),
+        state: before?.state === 'failed' ? 'failed' : 'pending',
+        pendingReason: o.error ?? 'skipped',
+        updatedAt: now,
+      });
+    } else {
+      const specKey = want ? contentKey(want) : 'absent';
+      const failures =
+        (before?.state === 'failed' && before.failedSpecKey === specKey ? before.attempts : 0) + 1;
+      out.set(k, {
+        state: 'failed',
+        lastOp: step.op,
+        lastError: o.error ?? 'failed',
+        attempts: failures,
+        failedSpecKey: specKey,
+        updatedAt: now,
+        ...(o.permanent
+          ? { permanent: true }
+          : { nextAttemptAt: now + backoffDelay(failures, policy, u.random) }),
+      });
+    }
+  }
+  for (const p of plan.pending) {
+    const k = keyOf(p.ref);
+    const before = out.get(k);
+    if (before?.state === 'failed') continue;
+    out.set(k, {
+      state: 'pending',
+      attempts: 0,
+      pendingReason: `waiting for ${p.waitingFor.type}/${p.waitingFor.name}: ${p.detail}`,
+      updatedAt: before?.pendingReason === undefined ? now : before.updatedAt,
+    });
+  }
+  // Only failed, pending and in-progress items have a status; forget the rest.
+  const pendingKeys = new Set(plan.pending.map((p) => keyOf(p.ref)));
+  for (const [k, st] of out) {
+    const inDesired = desired.nodes.has(k);
+    const inCurrent = current.nodes.has(k);
+    if (!inDesired && !inCurrent) out.delete(k);
+    else if (st.state === 'pending' && !pendingKeys.has(k)) out.delete(k);
+    else if (st.state === 'in-progress' && !result) out.delete(k);
+  }
+  return out;
+}
+
+/** The earliest time a failed, non-permanent item may be retried, if any. */
+export function nextRetryAt(statuses: ReadonlyMap<string, ItemStatus>): number | undefined {
+  let t: number | undefined;
+  for (const st of statuses.values()) {
+    if (st.state === 'failed' && !st.permanent && st.nextAttemptAt !== undefined) {
+      if (t === undefined || st.nextAttemptAt < t) t = st.nextAttemptAt;
+    }
+  }
+  return t;
+}
