@@ -91,7 +91,7 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
   private closed = false;
   private reconnectTimer: unknown;
   private attempt = 0;
-  private readonly pending = new Set<(e: Error) => void>();
+  private readonly pending = new Set<() => void>();
   /** Match rules with refcounts; re-added on every reconnect. */
   private readonly matches = new Map<string, number>();
   private readonly log: Logger;
@@ -148,7 +148,7 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     const lost = new Promise<never>((_, reject) => {
       rejectLost = reject;
     });
-    const onLost = (e: Error): void => rejectLost?.(e);
+    const onLost = (): void => rejectLost?.(new DBusDisconnectedError(method));
     this.pending.add(onLost);
     const work = Promise.race([bus.call(msg), lost]).then(
       (reply) => (reply?.body ?? []).map(unwrap),
@@ -291,11 +291,11 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     this.emit('connected', name, reconnect);
   }
 
-  private dropBus(reason: Error): void {
+  private dropBus(_reason: Error): void {
     this.bus?.removeAllListeners('message');
     this.bus = undefined;
     this.name = undefined;
-    for (const reject of this.pending) reject(reason);
+    for (const reject of this.pending) reject();
     this.pending.clear();
   }
 
