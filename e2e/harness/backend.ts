@@ -19,6 +19,8 @@
  *  - After `unplug()` resolves, ModemManager's ObjectManager no longer lists any modem (the
  *    client has been sent InterfacesRemoved). After `replug()` resolves the modem is listed
  *    again under a NEW object path (index + 1) and is `disabled` again (power-cycled).
+ *  - Wiring: e2e/harness/sim-backend.ts should export `simBackend: BackendFactory` (name 'sim');
+ *    e2e/modemmanager/backends.ts picks it up when that file exists (the one place listing backends).
  *  - `restartModemManager()`: the bus name org.freedesktop.ModemManager1 is released (the
  *    process exits / NameOwnerChanged to ''), then re-acquired by a NEW unique name; it resolves
  *    once the modem is listed again. Object indexes may restart from 0 (real MM does).
