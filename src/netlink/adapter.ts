@@ -73,15 +73,40 @@ class RtNetlinkAdapter implements NetlinkAdapter {
   private readonly timeoutMs: number;
   private count = 0;
   private readonly perOp = new Map<string, number>();
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(opts: RtNetlinkAdapterOptions) {
     this.timeoutMs = opts.defaultTimeoutMs ?? 5000;
   }
 
+  /**
+   * Requests go out one at a time. netlink@0.3.0 reassembles multipart (dump) answers in a single
+   * per-socket buffer, so two dumps in flight interleave and it throws "Multipart message not
+   * terminated properly" inside a native callback, which aborts the process (measured). The deadline
+   * covers the wait for the turn too; a request given up on (timeout, abort) frees its turn and, if
+   * still queued, is never sent.
+   */
   private call<T>(op: string, detail: string, run: () => Promise<T>, opts?: CallOptions): Promise<T> {
-    this.count++;
-    this.perOp.set(op, (this.perOp.get(op) ?? 0) + 1);
-    return withDeadline(`${op} ${detail}`, run, opts?.timeoutMs ?? this.timeoutMs, opts?.signal);
+    const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
+    let gaveUp = false;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    const turn = this.tail;
+    // The next request waits for the previous one to settle (or be given up on) and for our own.
+    this.tail = turn.then(() => finished);
+    const counted = async () => {
+      await turn;
+      if (gaveUp) throw new Error('given up before sending'); // never send what nobody waits for
+      this.count++;
+      this.perOp.set(op, (this.perOp.get(op) ?? 0) + 1);
+      return run();
+    };
+    return withDeadline(`${op} ${detail}`, counted, timeoutMs, opts?.signal).finally(() => {
+      gaveUp = true;
+      done();
+    });
   }
 
   private async index(ifname: string, opts?: CallOptions): Promise<number> {
