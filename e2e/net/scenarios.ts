@@ -8,6 +8,7 @@
  * with `ip -j` (kernel.ts). Each scenario returns a small JSON summary for the test to print/check.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Item, OpContext } from '../../reconciler/api.js';
@@ -23,6 +24,7 @@ import {
   routeItem,
 } from '../../src/netitems/index.js';
 import type { NetlinkAdapter } from '../../src/netlink/adapter.js';
+import { NetlinkAbortError, NetlinkError } from '../../src/netlink/errors.js';
 import { type NetEvent, watchNetlink } from '../../src/netlink/watch.js';
 import { globalAddrs, ip, link, routes } from './kernel.js';
 
@@ -286,6 +288,72 @@ export const scenarios: Readonly<Record<string, Scenario>> = {
     );
     await assert.rejects(Promise.resolve(conf(c, ROUTE).create(route, ctx())), /another interface/);
     assert.deepEqual(routes('wwan0'), []);
+    return {};
+  },
+
+  'the watcher keeps NEW vs DEL through a burst while the event loop is blocked (4 MiB buffer)': async () => {
+    const pairs = 1000;
+    const events: NetEvent[] = [];
+    const w = watchNetlink((e) => events.push(e));
+    try {
+      const lines: string[] = [];
+      for (let i = 0; i < pairs; i++) {
+        const a = `10.${100 + (i >> 8)}.${i & 255}.1/32`;
+        lines.push(`addr add ${a} dev wwan1`, `addr del ${a} dev wwan1`);
+      }
+      // spawnSync blocks the event loop: every notification waits in the socket buffer. With the
+      // default buffer this overflows and netlink@0.3.0 aborts the process (node-stack.md §3).
+      const r = spawnSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
+      assert.equal(r.status, 0, r.stderr.toString());
+      const count = (op: string) =>
+        events.filter((e) => e.kind === 'address' && e.op === op && e.address.address.startsWith('10.1'))
+          .length;
+      await eventually(
+        `${pairs} NEWADDR and ${pairs} DELADDR`,
+        () => count('new') === pairs && count('del') === pairs,
+      );
+      return { events: events.length };
+    } finally {
+      w.close();
+    }
+  },
+
+  'adapter: typed errors, stale interface index, aborted calls send nothing': async ({ nl }) => {
+    assert.equal(await nl.getLink('nosuch0'), undefined);
+    await assert.rejects(
+      nl.addAddress('nosuch0', { family: 4, address: '10.1.1.1', prefixLength: 32 }),
+      (e: unknown) => e instanceof NetlinkError && e.code === 'ENODEV',
+    );
+    await assert.rejects(
+      nl.deleteAddress('wwan0', { family: 4, address: '10.1.1.1', prefixLength: 32 }),
+      (e: unknown) => e instanceof NetlinkError && e.code === 'EADDRNOTAVAIL',
+    );
+    await assert.rejects(
+      nl.deleteRoute({ ifname: 'wwan0', family: 4, dst: 'default', metric: 9 }),
+      (e: unknown) => e instanceof NetlinkError && e.code === 'ESRCH',
+    );
+    // An interface that is re-created gets a new index: the cached one fails with ENODEV and the
+    // adapter looks the name up again, transparently.
+    ip('tuntap', 'add', 'wwan9', 'mode', 'tun');
+    await nl.addAddress('wwan9', { family: 4, address: '10.9.9.9', prefixLength: 32 });
+    const firstIndex = (await nl.getLink('wwan9'))?.index;
+    ip('link', 'del', 'wwan9');
+    ip('tuntap', 'add', 'wwan9', 'mode', 'tun');
+    await nl.addAddress('wwan9', { family: 4, address: '10.9.9.9', prefixLength: 32 });
+    assert.notEqual((await nl.getLink('wwan9'))?.index, firstIndex);
+    assert.deepEqual(globalAddrs('wwan9'), ['10.9.9.9/32']);
+    // IPv6 with nodad is usable at once (not tentative).
+    await nl.setLink('wwan0', { up: true });
+    await nl.addAddress('wwan0', { family: 6, address: '2001:db8::5', prefixLength: 64, nodad: true });
+    const [v6] = (await nl.listAddresses({ ifname: 'wwan0', family: 6 })).filter((a) => a.scope === 0);
+    assert.equal(v6?.tentative, false);
+    // A call whose signal is already aborted sends no request.
+    const ac = new AbortController();
+    ac.abort();
+    nl.resetStats();
+    await assert.rejects(nl.setLink('wwan0', { mtu: 1300 }, { signal: ac.signal }), NetlinkAbortError);
+    assert.equal(nl.stats().requests, 0);
+    assert.notEqual(link('wwan0').mtu, 1300);
     return {};
   },
 };
