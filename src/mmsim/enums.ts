@@ -35,7 +35,8 @@ export const ModemLock = { UNKNOWN: 0, NONE: 1, SIM_PIN: 2, SIM_PIN2: 3, SIM_PUK
 
 export const BearerIpMethod = { UNKNOWN: 0, PPP: 1, STATIC: 2, DHCP: 3 } as const;
 
-export const BearerIpFamily = { NONE: 0, IPV4: 1, IPV6: 2, IPV4V6: 4, NON_IP: 8, ANY: 0xffffffff } as const;
+/** ANY is 0xFFFFFFF7 in MM 1.20 (all IP families, NON_IP excluded); MM 1.24 changed the ABI to 0xFFFFFFFF. */
+export const BearerIpFamily = { NONE: 0, IPV4: 1, IPV6: 2, IPV4V6: 4, NON_IP: 8, ANY: 0xfffffff7 } as const;
 
 export const BearerType = { UNKNOWN: 0, DEFAULT: 1, DEFAULT_ATTACH: 2, DEDICATED: 3 } as const;
 
