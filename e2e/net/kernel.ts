@@ -24,6 +24,7 @@ export interface IpRoute {
   readonly protocol?: string;
   readonly scope?: string;
   readonly table?: string;
+  readonly flags?: readonly string[];
 }
 
 export function ipJson<T>(args: readonly string[], run: (args: readonly string[]) => string = localIp): T {

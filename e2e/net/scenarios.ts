@@ -106,6 +106,12 @@ const V4_P2P: InterfaceSettings = {
   dns: ['10.0.0.53'],
   metric: 700,
 };
+const V4_32_GW: InterfaceSettings = {
+  ifname: 'wwan0',
+  mtu: 1500,
+  ipv4: { address: '10.0.0.7', prefixLength: 32, gateway: '10.0.0.1' },
+  metric: 700,
+};
 const V6_GW: InterfaceSettings = {
   ifname: 'wwan0',
   mtu: 1400,
@@ -138,6 +144,12 @@ function assertApplied(s: InterfaceSettings, resolvDir: string): void {
     wantRoutes.sort(),
     'default routes',
   );
+  const v4gw = defaults.find((r) => r.gateway !== undefined && !r.gateway.includes(':'));
+  if (s.ipv4?.gateway && s.ipv4.prefixLength === 32) {
+    assert.ok(v4gw?.flags?.includes('onlink'), `a /32 with a gateway needs onlink: ${JSON.stringify(v4gw)}`);
+  } else if (v4gw) {
+    assert.ok(!v4gw.flags?.includes('onlink'), 'a gateway inside the prefix needs no onlink');
+  }
   if (s.ipv4 && !s.ipv4.gateway) {
     // A point-to-point /32 needs a device route: `default dev wwan0 scope link`.
     const v4 = routes(s.ifname).find(
@@ -169,6 +181,7 @@ function applyScenario(s: InterfaceSettings): Scenario {
 export const scenarios: Readonly<Record<string, Scenario>> = {
   'ipv4 with gateway': applyScenario(V4_GW),
   'ipv4 point-to-point /32 without gateway (device route)': applyScenario(V4_P2P),
+  'ipv4 /32 with a gateway outside it (onlink)': applyScenario(V4_32_GW),
   'ipv6 with gateway': applyScenario(V6_GW),
   'ipv6 without gateway (device route)': applyScenario(V6_P2P),
   'dual-stack with gateways': applyScenario(DUAL_GW),

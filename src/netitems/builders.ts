@@ -3,7 +3,7 @@
  * the kernel and the item the agent wants compare equal when the kernel is as wanted.
  */
 import type { Dependency, Item, ItemRef } from '../../reconciler/api.js';
-import { canonicalIp, type IpFamily, maxPrefix, parseDestination, parseIp } from '../netlink/ip.js';
+import { canonicalIp, type IpFamily, inPrefix, maxPrefix, parseDestination, parseIp } from '../netlink/ip.js';
 import {
   ADDRESS,
   type AddressSpec,
@@ -74,7 +74,11 @@ export function routeName(spec: Pick<RouteSpec, 'ifname' | 'family' | 'dst' | 't
  * gateway route without a source address on the link and flushes IPv4 routes when the last address goes.
  */
 export function routeItem(
-  input: Omit<RouteSpec, 'table' | 'protocol'> & { table?: number; protocol?: string },
+  input: Omit<RouteSpec, 'table' | 'protocol' | 'onlink'> & {
+    table?: number;
+    protocol?: string;
+    onlink?: boolean;
+  },
   via?: ItemRef,
 ): Item<RouteSpec> {
   const dst = parseDestination(input.dst, input.family).canonical;
@@ -93,6 +97,7 @@ export function routeItem(
     metric: input.metric,
     table: input.table ?? DEFAULT_TABLE,
     protocol: (input.protocol ?? DEFAULT_PROTOCOL).toLowerCase(),
+    ...(input.onlink && gateway !== undefined ? { onlink: true as const } : {}),
   };
   const deps: Dependency[] = [linkUpDep(spec.ifname, 'a route needs its link up')];
   if (via)
@@ -143,6 +148,11 @@ export function interfaceItems(s: InterfaceSettings): Item[] {
           family,
           dst: 'default',
           ...(f.gateway !== undefined ? { gateway: f.gateway } : {}),
+          // A /32 (or any prefix) that does not cover the IPv4 gateway: the kernel needs `onlink`.
+          // IPv6 gateways are link-local and always reachable.
+          ...(family === 4 && f.gateway !== undefined && !inPrefix(f.gateway, f.address, f.prefixLength)
+            ? { onlink: true }
+            : {}),
           metric: s.metric,
           ...(s.table !== undefined ? { table: s.table } : {}),
           ...(s.protocol !== undefined ? { protocol: s.protocol } : {}),

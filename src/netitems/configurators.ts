@@ -56,6 +56,7 @@ function routeRequest(s: RouteSpec): RouteRequest {
     metric: s.metric,
     table: s.table,
     protocol: s.protocol,
+    ...(s.onlink ? { onlink: true } : {}),
   };
 }
 
@@ -137,7 +138,9 @@ export function createNetConfigurators(opts: NetConfiguratorOptions): NetConfigu
     const existing = (
       await nl.listRoutes({ ifname: want.ifname, family: want.family, table: want.table }, call(ctx))
     ).filter((r) => r.dst === want.dst && r.metric === want.metric);
-    if (existing.some((r) => r.gateway === want.gateway && r.protocol === want.protocol)) return;
+    const identical = (r: (typeof existing)[number]) =>
+      r.gateway === want.gateway && r.protocol === want.protocol && r.onlink === (want.onlink === true);
+    if (existing.some(identical)) return;
     const mine = existing[0];
     if (!mine) {
       throw new NetlinkError(

@@ -200,6 +200,7 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
             metric: r.metric,
             table: r.table,
             protocol: r.protocol,
+            onlink: r.onlink,
           },
           firstAddr[r.family],
         );

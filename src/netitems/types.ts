@@ -35,6 +35,8 @@ export type RouteSpec = {
   readonly table: number;
   /** rtnetlink protocol name in lower case, e.g. `static`. */
   readonly protocol: string;
+  /** Present (true) only when the gateway is outside every address of the link: RTNH_F_ONLINK. */
+  readonly onlink?: true;
 };
 
 export type DnsSpec = {

@@ -6,7 +6,7 @@
  */
 import { createRtNetlink, FlagsNew, rt } from 'netlink';
 import { type CallOptions, withDeadline } from './deadline.js';
-import { decodeAddress, decodeLink, decodeRoute } from './decode.js';
+import { decodeAddress, decodeLink, decodeRoute, RTNH_F_ONLINK } from './decode.js';
 import { isNetlinkError, NetlinkError } from './errors.js';
 import { afOf, type IpFamily, ipToBuffer, parseDestination } from './ip.js';
 import type { AddressRequest, AddressState, LinkState, RouteRequest, RouteState } from './types.js';
@@ -257,6 +257,7 @@ class RtNetlinkAdapter implements NetlinkAdapter {
       protocol: protocolNumber(r.protocol),
       scope,
       type: forDelete ? rt.RouteType.UNSPEC : rt.RouteType.UNICAST,
+      ...(r.onlink && !forDelete ? { flags: { __unknown: RTNH_F_ONLINK } } : {}),
     };
     const attrs: rt.RouteAttrs = {
       oif: index,

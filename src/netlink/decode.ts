@@ -3,6 +3,9 @@ import type { rt } from 'netlink';
 import { bufferToIp, familyOfAf, formatDestination } from './ip.js';
 import type { AddressState, LinkState, RouteState } from './types.js';
 
+/** RTNH_F_ONLINK from <linux/rtnetlink.h>. */
+export const RTNH_F_ONLINK = 4;
+
 function enumName(v: string | number | undefined, fallback: string): string {
   if (v === undefined) return fallback;
   return typeof v === 'string' ? v.toLowerCase() : String(v);
@@ -60,5 +63,7 @@ export function decodeRoute(m: rt.RouteMessage): RouteState | undefined {
     protocol: enumName(m.data.protocol, 'unspec'),
     scope: enumName(m.data.scope, 'universe'),
     type: enumName(m.data.type, 'unspec'),
+    // netlink@0.3.0 has no name for the RTNH_F_* bits of rtm_flags; they land in __unknown.
+    onlink: ((m.data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0,
   };
 }

@@ -171,6 +171,18 @@ export function parseDestination(
   return { canonical: `${bufferToIp(bytes)}/${prefixLength}`, prefixLength, bytes };
 }
 
+/** Whether `addr` lies in `network/prefixLength` (same family required). */
+export function inPrefix(addr: string, network: string, prefixLength: number): boolean {
+  const a = parseIp(addr);
+  const n = parseIp(network);
+  if (a.family !== n.family) return false;
+  for (let bit = 0; bit < prefixLength; bit++) {
+    const mask = 0x80 >> (bit & 7);
+    if ((a.bytes[bit >> 3]! & mask) !== (n.bytes[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
 /** Formats a kernel route destination back into the text form of {@link parseDestination}. */
 export function formatDestination(bytes: Uint8Array | undefined, prefixLength: number): string {
   if (prefixLength === 0) return 'default';

@@ -44,6 +44,8 @@ export interface RouteState {
   readonly scope: string;
   /** RTN_* name in lower case (`unicast`, `local`, `multicast`, …). */
   readonly type: string;
+  /** RTNH_F_ONLINK: the gateway is taken as directly reachable on the link. */
+  readonly onlink: boolean;
 }
 
 /** What {@link NetlinkAdapter.addAddress} puts on an interface. */
@@ -67,4 +69,9 @@ export interface RouteRequest {
   readonly table?: number;
   /** Default `static`. */
   readonly protocol?: RouteProtocolName;
+  /**
+   * RTNH_F_ONLINK: use the gateway even though no address of the interface covers it, as a
+   * point-to-point `/32` bearer that still names a gateway needs (else the kernel says ENETUNREACH).
+   */
+  readonly onlink?: boolean;
 }

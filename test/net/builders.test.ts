@@ -86,6 +86,22 @@ test('a gateway-less /32 gets a device route (no gateway key at all); no DNS ite
   assert.equal(items.filter((i) => i.type === DNS).length, 0);
 });
 
+test('an IPv4 gateway outside the address prefix (a /32 bearer) makes the route onlink', () => {
+  const route = (prefixLength: number) =>
+    interfaceItems({
+      ifname: 'wwan0',
+      mtu: 1500,
+      ipv4: { address: '10.0.0.7', prefixLength, gateway: '10.0.0.1' },
+      metric: 1,
+    }).find((i) => i.type === ROUTE)!.spec as { onlink?: boolean };
+  assert.equal(route(32).onlink, true);
+  assert.ok(!('onlink' in route(24)));
+  // onlink is meaningless without a gateway and never appears then.
+  assert.ok(
+    !('onlink' in routeItem({ ifname: 'wwan0', family: 4, dst: 'default', metric: 1, onlink: true }).spec),
+  );
+});
+
 test('builders validate and canonicalise input', () => {
   assert.throws(
     () => addressItem({ ifname: 'wwan0', address: '10.0.0.1', prefixLength: 33, family: 4 }),

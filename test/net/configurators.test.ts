@@ -110,6 +110,7 @@ test('route: EEXIST for an identical route of ours is success, with no further c
       protocol: 'static',
       scope: 'link',
       type: 'unicast',
+      onlink: false,
     },
   ];
   await c[ROUTE].create(r4(100), ctx());
@@ -130,6 +131,7 @@ test('route: EEXIST because another interface holds the key fails and leaves the
       protocol: 'static',
       scope: 'universe',
       type: 'unicast',
+      onlink: false,
     },
   ];
   await assert.rejects(Promise.resolve(c[ROUTE].create(r4(100), ctx())), /another interface/);
@@ -150,6 +152,7 @@ test('route: EEXIST for a different route of ours (old gateway) deletes exactly 
       protocol: 'boot',
       scope: 'universe',
       type: 'unicast',
+      onlink: false,
     },
   ];
   await c[ROUTE].create(r4(100, '10.0.0.9'), ctx());

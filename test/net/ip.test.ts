@@ -5,6 +5,7 @@ import {
   bufferToIp,
   canonicalIp,
   InvalidAddressError,
+  inPrefix,
   ipToBuffer,
   isIp,
   parseDestination,
@@ -62,6 +63,15 @@ test('bufferToIp round-trips every 16-byte value through text', () => {
       assert.deepEqual([...ipToBuffer(bufferToIp(bytes))], [...bytes]);
     }),
   );
+});
+
+test('inPrefix compares the network bits only', () => {
+  assert.equal(inPrefix('10.0.0.1', '10.0.0.7', 24), true);
+  assert.equal(inPrefix('10.0.0.1', '10.0.0.7', 32), false);
+  assert.equal(inPrefix('10.0.1.1', '10.0.0.0', 23), true);
+  assert.equal(inPrefix('10.0.2.1', '10.0.0.0', 23), false);
+  assert.equal(inPrefix('2001:db8::1', '2001:db8::', 64), true);
+  assert.equal(inPrefix('10.0.0.1', '2001:db8::', 0), false);
 });
 
 test('route destinations: default, canonical prefixes, host bits refused', () => {

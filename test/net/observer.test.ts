@@ -28,6 +28,7 @@ const route = (oif: number, family: 4 | 6, over: Partial<RouteState> = {}): Rout
   protocol: 'static',
   scope: family === 4 ? 'link' : 'universe',
   type: 'unicast',
+  onlink: false,
   ...over,
 });
 
