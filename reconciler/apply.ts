@@ -206,22 +206,7 @@ export async function apply(
         const o = { ok: false, permanent: true, error: `no configurator for item type ${s.ref.type}` };
         return record(s, startedAt, o, cur, want);
       }
-      // The AbortController is made on first use of ctx.signal: most synchronous calls never ask.
-      let ac: AbortController | undefined;
-      const controller = () => {
-        if (!ac) {
-          ac = new AbortController();
-          if (opts.signal?.aborted) ac.abort(opts.signal.reason);
-        }
-        return ac;
-      };
-      const ctx = {
-        get signal() {
-          return controller().signal;
-        },
-        attempt: opts.attemptOf?.(k) ?? 1,
-        step: s,
-      };
+      const ctx = new LazyOpContext(s, opts.attemptOf?.(k) ?? 1, opts.signal);
       const isDelete = s.op === 'delete' || s.phase === 'delete';
       let result: unknown;
       try {
@@ -234,7 +219,7 @@ export async function apply(
       if (!(result instanceof Promise)) return record(s, startedAt, { ok: true }, cur, want);
 
       const timeoutMs = conf.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
-      const a = controller();
+      const a = ctx.controller();
       const onAbort = () => a.abort(opts.signal?.reason ?? new Error('cancelled'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       let timer: unknown;
@@ -260,6 +245,26 @@ export async function apply(
 
     pump();
   });
+}
+
+/** The OpContext of one call; its AbortController is made on first use: most synchronous calls never ask. */
+class LazyOpContext {
+  private ac: AbortController | undefined;
+  constructor(
+    readonly step: PlanStep,
+    readonly attempt: number,
+    private readonly parent: AbortSignal | undefined,
+  ) {}
+  get signal(): AbortSignal {
+    return this.controller().signal;
+  }
+  controller(): AbortController {
+    if (!this.ac) {
+      this.ac = new AbortController();
+      if (this.parent?.aborted) this.ac.abort(this.parent.reason);
+    }
+    return this.ac;
+  }
 }
 
 function failure(err: unknown): StepOutcome {

@@ -7,7 +7,7 @@
 import { castDraft, enableMapSet, produce } from 'immer';
 import type { Item, ItemRef } from './api.js';
 import { InvalidClusterError, NameCollisionError } from './errors.js';
-import { contentKey, keyOf, refFromKey } from './item.js';
+import { contentKey, depKeys, keyOf, refFromKey } from './item.js';
 
 enableMapSet();
 
@@ -173,14 +173,14 @@ export function editGraph(g: Graph, recipe: (e: GraphEditor) => void): Graph {
     return d;
   };
   const unlink = (k: string, it: Item) => {
-    for (const dep of it.deps) {
-      const list = dependentsOf(keyOf(dep.ref));
+    for (const dk of depKeys(it)) {
+      const list = dependentsOf(dk);
       const i = list.indexOf(k);
       if (i >= 0) list.splice(i, 1);
     }
   };
   const link = (k: string, it: Item) => {
-    for (const dep of it.deps) dependentsOf(keyOf(dep.ref)).push(k);
+    for (const dk of depKeys(it)) dependentsOf(dk).push(k);
   };
   const ensureCluster = (path: ClusterPath) => {
     for (let i = 1; i <= path.length; i++) {

@@ -115,3 +115,15 @@ export function specKey(it: Item): string {
   }
   return k;
 }
+
+const depKeyCache = new WeakMap<Item, readonly string[]>();
+
+/** The graph keys of an item's dependencies, in order (cached: planning looks them up often). */
+export function depKeys(it: Item): readonly string[] {
+  let ks = depKeyCache.get(it);
+  if (ks === undefined) {
+    ks = it.deps.map((d) => keyOf(d.ref));
+    depKeyCache.set(it, ks);
+  }
+  return ks;
+}

@@ -17,7 +17,6 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import type {
   Configurators,
   DeferredItem,
-  Dependency,
   ItemRef,
   ItemStatus,
   Json,
@@ -31,7 +30,7 @@ import type {
 import type { ClusterPath, Graph, GraphNode } from './graph.js';
 import { changedKeys, compareKeys, findCycles, lineageOf } from './graph.js';
 import { MinHeap } from './heap.js';
-import { contentKey, formatRef, keyOf, refFromKey } from './item.js';
+import { contentKey, depKeys, formatRef, keyOf, refFromKey } from './item.js';
 import { appendTo } from './multimap.js';
 
 export interface PlanOptions {
@@ -75,6 +74,8 @@ interface DiffCache {
 const diffCache = new WeakMap<object, DiffCache>();
 
 const emptyStatuses: ReadonlyMap<string, ItemStatus> = new Map();
+const noKeys: readonly string[] = [];
+const newReason: Reason = Object.freeze({ kind: 'new', detail: 'new item' });
 
 export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Plan {
   const predicates = opts.predicates ?? {};
@@ -96,20 +97,25 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const queue = [...seedKeys];
   while (queue.length > 0) {
     const k = queue.pop()!;
-    for (const g of [desired, current]) {
-      for (const dep of g.dependents.get(k) ?? []) {
-        if (!affected.has(dep)) {
-          affected.add(dep);
-          queue.push(dep);
-        }
+    for (const dep of desired.dependents.get(k) ?? noKeys) {
+      if (!affected.has(dep)) {
+        affected.add(dep);
+        queue.push(dep);
+      }
+    }
+    for (const dep of current.dependents.get(k) ?? noKeys) {
+      if (!affected.has(dep)) {
+        affected.add(dep);
+        queue.push(dep);
       }
     }
   }
 
-  const depsOf = (k: string): readonly Dependency[] => {
+  const depsOf = (k: string): readonly string[] => {
     const d = desired.nodes.get(k);
-    if (d && !d.item.external) return d.item.deps;
-    return current.nodes.get(k)?.item.deps ?? [];
+    if (d && !d.item.external) return depKeys(d.item);
+    const c = current.nodes.get(k);
+    return c ? depKeys(c.item) : noKeys;
   };
 
   // 3. Evaluate in dependency order (Kahn over the affected set; cycles are cut and reported).
@@ -174,8 +180,10 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
 
     // Dependencies, in the order the item lists them: the first unsatisfied one is reported.
     let recreatedDep: ItemRef | undefined;
-    for (const dep of managedDesired.item.deps) {
-      const depKey = keyOf(dep.ref);
+    const dks = depKeys(managedDesired.item);
+    for (let di = 0; di < dks.length; di++) {
+      const dep = managedDesired.item.deps[di]!;
+      const depKey = dks[di]!;
       const t = outcomeOf(depKey);
       if (!t.exists) {
         const why = t.why === 'missing' || t.why === undefined ? 'missing' : t.why;
@@ -208,7 +216,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         reason:
           st?.state === 'failed'
             ? { kind: 'retry', detail: `retry after failure: ${st.lastError ?? 'unknown error'}` }
-            : { kind: 'new', detail: 'new item' },
+            : newReason,
       };
     } else if (contentKey(c.item) !== contentKey(managedDesired.item)) {
       const patch = jsonpatch.compare(c.item.spec as object, managedDesired.item.spec as object);
@@ -271,7 +279,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       );
       return;
     }
-    planned.set(k, { ...op, ...labelOf(managedDesired) });
+    planned.set(k, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
     outcomes.set(k, { exists: true, spec: managedDesired.item.spec, recreated: op.op === 'recreate' });
   };
 
@@ -288,8 +296,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const downstream = new Map<string, string[]>();
   for (const k of affected) {
     let n = 0;
-    for (const dep of depsOf(k)) {
-      const dk = keyOf(dep.ref);
+    for (const dk of depsOf(k)) {
       if (dk !== k && affected.has(dk)) {
         n++;
         appendTo(downstream, dk, k);
@@ -439,129 +446,126 @@ function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): S
   return seeds;
 }
 
-const rank: Record<string, number> = {
-  delete: 0,
-  'recreate-delete': 0,
-  modify: 1,
-  'recreate-create': 2,
-  create: 2,
-};
-
 /** Turns the planned operations into steps with `after` constraints, in a deterministic order. */
 function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, desired: Graph): PlanStep[] {
   interface Draft {
-    id: string;
-    kind: 'delete' | 'modify' | 'create';
-    key: string;
-    step: Omit<PlanStep, 'after'>;
-    after: Set<string>;
+    readonly id: string;
+    readonly key: string;
+    /** 0 delete-like, 1 modify, 2 create-like: the listing order among steps that are ready together. */
+    readonly rank: 0 | 1 | 2;
+    readonly op: PlannedOp;
+    readonly phase?: 'delete' | 'create';
+    readonly after: string[];
+    waiting: number;
+    next?: Draft[];
   }
   const drafts = new Map<string, Draft>();
   const delId = new Map<string, string>();
   const putId = new Map<string, string>();
   const modId = new Map<string, string>();
+  const add = (id: string, key: string, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
+    drafts.set(
+      id,
+      phase
+        ? { id, key, rank, op, phase, after: [], waiting: 0 }
+        : { id, key, rank, op, after: [], waiting: 0 },
+    );
+  };
   for (const [k, p] of planned) {
-    const ref = refFromKey(k);
-    const base = { ref, reason: p.reason, ...(p.label ? { label: p.label } : {}) };
-    const add = (id: string, kind: Draft['kind'], step: Omit<PlanStep, 'after'>) =>
-      drafts.set(id, { id, kind, key: k, step, after: new Set() });
     if (p.op === 'recreate') {
       const d = `recreate-delete:${k}`;
       const c = `recreate-create:${k}`;
-      add(d, 'delete', {
-        id: d,
-        op: 'recreate',
-        phase: 'delete',
-        ...base,
-        ...(p.patch ? { patch: p.patch } : {}),
-      });
-      add(c, 'create', {
-        id: c,
-        op: 'recreate',
-        phase: 'create',
-        ...base,
-        ...(p.patch ? { patch: p.patch } : {}),
-      });
-      drafts.get(c)!.after.add(d);
+      add(d, k, 0, p, 'delete');
+      add(c, k, 2, p, 'create');
+      drafts.get(c)!.after.push(d);
       delId.set(k, d);
       putId.set(k, c);
     } else if (p.op === 'modify') {
       const id = `modify:${k}`;
-      add(id, 'modify', { id, op: 'modify', ...base, ...(p.patch ? { patch: p.patch } : {}) });
+      add(id, k, 1, p);
       putId.set(k, id);
       modId.set(k, id);
     } else if (p.op === 'create') {
       const id = `create:${k}`;
-      add(id, 'create', { id, op: 'create', ...base });
+      add(id, k, 2, p);
       putId.set(k, id);
     } else {
       const id = `delete:${k}`;
-      add(id, 'delete', { id, op: 'delete', ...base });
+      add(id, k, 0, p);
       delId.set(k, id);
     }
   }
+  const link = (dr: Draft, id: string | undefined) => {
+    if (id && id !== dr.id && !dr.after.includes(id)) dr.after.push(id);
+  };
   for (const dr of drafts.values()) {
     const k = dr.key;
-    if (dr.kind === 'create' || dr.kind === 'modify') {
+    if (dr.rank !== 0) {
       // Dependencies are in place (created or modified) first.
-      for (const dep of desired.nodes.get(k)?.item.deps ?? []) {
-        const id = putId.get(keyOf(dep.ref));
-        if (id && id !== dr.id) dr.after.add(id);
+      const d = desired.nodes.get(k);
+      if (d) for (const dk of depKeys(d.item)) link(dr, putId.get(dk));
+    }
+    if (dr.rank !== 2) {
+      // Dependents that go away (or are unlinked) go first.
+      for (const dk of current.dependents.get(k) ?? noKeys) {
+        link(dr, delId.get(dk));
+        if (dr.rank === 0) link(dr, modId.get(dk));
       }
     }
-    if (dr.kind === 'delete' || dr.kind === 'modify') {
-      // Dependents that go away (or are unlinked) go first.
-      for (const dk of current.dependents.get(k) ?? []) {
-        const id = delId.get(dk);
-        if (id && id !== dr.id) dr.after.add(id);
-        if (dr.kind === 'delete') {
-          const mid = modId.get(dk);
-          if (mid) dr.after.add(mid);
-        }
-      }
+  }
+  for (const dr of drafts.values()) {
+    dr.waiting = dr.after.length;
+    for (const a of dr.after) {
+      const before = drafts.get(a)!;
+      if (before.next) before.next.push(dr);
+      else before.next = [dr];
     }
   }
   // Deterministic topological order: among ready steps, deletes, then modifies, then creates, by key.
-  const indeg = new Map<string, number>();
-  const next = new Map<string, string[]>();
-  for (const dr of drafts.values()) {
-    indeg.set(dr.id, dr.after.size);
-    for (const a of dr.after) {
-      appendTo(next, a, dr.id);
-    }
-  }
-  const sortKey = (id: string) => {
-    const dr = drafts.get(id)!;
-    const r = rank[dr.step.phase ? `recreate-${dr.step.phase}` : dr.step.op] ?? 3;
-    return { r, k: dr.key };
-  };
-  const heap = new MinHeap<string>((a, b) => {
-    const x = sortKey(a);
-    const y = sortKey(b);
-    return x.r !== y.r ? x.r < y.r : x.k < y.k;
-  });
-  for (const [id, n] of indeg) if (n === 0) heap.push(id);
+  const heap = new MinHeap<Draft>((x, y) => (x.rank !== y.rank ? x.rank < y.rank : x.key < y.key));
+  for (const dr of drafts.values()) if (dr.waiting === 0) heap.push(dr);
   const out: PlanStep[] = [];
   const emitted = new Set<string>();
   while (out.length < drafts.size) {
-    let id = heap.pop();
-    if (id === undefined) {
+    let dr = heap.pop();
+    if (dr === undefined) {
       // Only possible when the current graph itself has a cycle: release the smallest remaining step.
-      id = [...drafts.keys()].filter((x) => !emitted.has(x)).sort()[0]!;
-      const dr = drafts.get(id)!;
-      for (const a of [...dr.after]) if (!emitted.has(a)) dr.after.delete(a);
+      const id = [...drafts.keys()].filter((x) => !emitted.has(x)).sort()[0]!;
+      dr = drafts.get(id)!;
+      dr.after.splice(0, dr.after.length, ...dr.after.filter((a) => emitted.has(a)));
     }
-    if (emitted.has(id)) continue;
-    emitted.add(id);
-    const dr = drafts.get(id)!;
-    out.push({ ...dr.step, after: [...dr.after].sort() });
-    for (const w of next.get(id) ?? []) {
-      const n = indeg.get(w)! - 1;
-      indeg.set(w, n);
-      if (n === 0) heap.push(w);
+    if (emitted.has(dr.id)) continue;
+    emitted.add(dr.id);
+    out.push(toStep(dr.id, dr.key, dr.op, dr.phase, dr.after.length > 1 ? dr.after.sort() : dr.after));
+    for (const w of dr.next ?? noDrafts) {
+      if (--w.waiting === 0) heap.push(w);
     }
   }
   return out;
+}
+const noDrafts: readonly never[] = [];
+
+function toStep(
+  id: string,
+  key: string,
+  p: PlannedOp,
+  phase: 'delete' | 'create' | undefined,
+  after: readonly string[],
+): PlanStep {
+  const step: {
+    id: string;
+    op: StepOp;
+    phase?: 'delete' | 'create';
+    ref: ItemRef;
+    label?: string;
+    reason: Reason;
+    patch?: readonly Operation[];
+    after: readonly string[];
+  } = { id, op: p.op, ref: refFromKey(key), reason: p.reason, after };
+  if (phase) step.phase = phase;
+  if (p.label) step.label = p.label;
+  if (p.patch) step.patch = p.patch;
+  return step;
 }
 
 /** True when the plan changes nothing (no steps). Pending and deferred items do not count. */
