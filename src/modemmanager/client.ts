@@ -76,6 +76,8 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
   private resyncing: Promise<void> | undefined;
   private resyncAgain = false;
   private subSyncing = false;
+  /** Signals for not-yet-loaded objects received while their GetAll is in flight. */
+  private subQueue: SignalMessage[] = [];
   private queued: SignalMessage[] = [];
   private closed = false;
   private readonly log: Logger;
@@ -351,10 +353,16 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
         for (const [path, ifaces] of Object.entries(loaded.objects)) {
           if (!next.objects[path]) next = interfacesAdded(next, path, ifaces as DBusPlain);
         }
+        // signals for these objects that raced with GetAll (a reply and the signals after it can
+        // be parsed from one socket read, before our continuation runs): apply them on top
+        const replay = this.subQueue;
+        this.subQueue = [];
+        for (const m of replay) if (m.sender === owner) next = this.reduce(next, m);
         this.commit(next);
       })
       .finally(() => {
         this.subSyncing = false;
+        this.subQueue = [];
         // more may have been referenced meanwhile
         if (missingObjects(this.current).size > 0) this.syncSubObjects();
       });
@@ -380,6 +388,10 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
       return;
     }
     if (!this.current.owner || m.sender !== this.current.owner) return;
+    if (this.subSyncing && !this.current.objects[m.path]) {
+      this.subQueue.push(m);
+      return;
+    }
     if (m.interface === IFACE.modem && m.member === 'StateChanged') {
       const [o, n, r] = m.body;
       if (typeof o === 'number' && typeof n === 'number' && typeof r === 'number') {
