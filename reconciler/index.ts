@@ -30,6 +30,7 @@ export {
   type GraphExport,
   toDot,
 } from './export.js';
+export { type FormatOptions, formatPlan, pointerGet, summaryLine } from './format.js';
 export {
   type Cluster,
   type ClusterPath,

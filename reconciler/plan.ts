@@ -30,7 +30,7 @@ import type {
 import type { ClusterPath, Graph, GraphNode } from './graph.js';
 import { changedKeys, compareKeys, findCycles, lineageOf } from './graph.js';
 import { MinHeap } from './heap.js';
-import { contentKey, depKeys, formatRef, keyOf, refFromKey } from './item.js';
+import { contentKey, depKeys, formatRef, keyOf, refFromKey, specKey } from './item.js';
 import { appendTo } from './multimap.js';
 
 export interface PlanOptions {
@@ -219,7 +219,8 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
             : newReason,
       };
     } else if (contentKey(c.item) !== contentKey(managedDesired.item)) {
-      const patch = jsonpatch.compare(c.item.spec as object, managedDesired.item.spec as object);
+      // Diff key-sorted copies, so equal specs written in another key order give the same patch.
+      const patch = jsonpatch.compare(JSON.parse(specKey(c.item)), JSON.parse(specKey(managedDesired.item)));
       const fields = patch.map((p) => p.path);
       const depsChanged = contentKey(c.item).split('|')[1] !== contentKey(managedDesired.item).split('|')[1];
       const conf = opts.configurators?.[managedDesired.item.type] as
