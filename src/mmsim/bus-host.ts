@@ -14,6 +14,7 @@
 import dbus from '@particle/dbus-next';
 import { emitSignal, makeInterface, type SimInterface } from './iface.js';
 import { nodeXml } from './introspect.js';
+import { installUint32KeyFix } from './marshal-fix.js';
 import { IFACE, MM_BUS_NAME, MM_PATH, MODEM_PATH_PREFIX } from './names.js';
 import { CallRecorder } from './recorder.js';
 import { objectManagerSpec } from './spec.js';
@@ -78,6 +79,7 @@ export class BusHost {
     });
     // After the handshake, errors (e.g. the daemon dying) must not crash the process.
     bus.on('error', () => {});
+    installUint32KeyFix(bus);
     this.#uniqueName = (bus as unknown as { name: string }).name;
     bus.addMethodHandler((msg: RawMessage) => this.#onMethodCall(bus, msg));
     for (const i of this.#root) bus.export(MM_PATH, i);

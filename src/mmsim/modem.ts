@@ -96,7 +96,9 @@ export class Modem {
     this.spec = spec;
     this.#network = { ...(spec.network ?? {}) };
     const multi = spec.simSlots !== undefined;
-    const slotSpecs: (SimSpec | null)[] = multi ? [...(spec.simSlots ?? [])] : [spec.sim ?? null];
+    // An unspecified SIM means "a working SIM" (tests rarely care); `sim: null` means an empty slot.
+    const single = spec.sim === undefined ? defaultSim(index) : spec.sim;
+    const slotSpecs: (SimSpec | null)[] = multi ? [...(spec.simSlots ?? [])] : [single];
     this.#primarySlot = multi ? (spec.primarySimSlot ?? 1) : 1;
     if (this.#primarySlot < 1 || this.#primarySlot > slotSpecs.length) {
       throw new Error(`mmsim: primarySimSlot ${this.#primarySlot} outside 1..${slotSpecs.length}`);
@@ -752,7 +754,7 @@ export class Modem {
       Ports: ports,
       EquipmentIdentifier: imei,
       UnlockRequired: sim ? (sim.locked ? ModemLock.SIM_PIN : ModemLock.NONE) : ModemLock.UNKNOWN,
-      UnlockRetries: {},
+      UnlockRetries: sim?.locked ? { [ModemLock.SIM_PIN]: 3, [ModemLock.SIM_PUK]: 10 } : {},
       State: ModemState.UNKNOWN,
       StateFailedReason: sim ? ModemStateFailedReason.NONE : ModemStateFailedReason.SIM_MISSING,
       AccessTechnologies: 0,
@@ -766,4 +768,14 @@ export class Modem {
       SupportedIpFamilies: BearerIpFamily.IPV4 | BearerIpFamily.IPV6 | BearerIpFamily.IPV4V6,
     };
   }
+}
+
+function defaultSim(index: number): SimSpec {
+  const n = String(index).padStart(4, '0');
+  return {
+    iccid: `898811000000000${n}`,
+    imsi: `00101000000${n}`,
+    operatorId: '00101',
+    operatorName: 'SimNet',
+  };
 }
