@@ -55,7 +55,10 @@ export interface ModemManagerClientEvents {
   snapshot: [next: Snapshot, prev: Snapshot];
   'modem-added': [path: string];
   'modem-removed': [path: string];
-  /** A ModemManager process owns the name (after start, restart, or our reconnect). */
+  /**
+   * A new ModemManager process owns the name (at start or after a restart); fired after the
+   * snapshot of that process is in place (so after its modem-added events).
+   */
   'mm-appeared': [owner: string, version: string | undefined];
   /** ModemManager lost its bus name (exit, crash, restart in progress). */
   'mm-vanished': [];
