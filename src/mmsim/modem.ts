@@ -80,6 +80,7 @@ export class Modem {
   #primarySlot: number;
   #network: NetworkSpec;
   #enabled = false;
+  #registered = false;
   #failed = false;
   #busy: 'enabling' | 'disabling' | undefined;
   #connecting = false;
@@ -139,8 +140,9 @@ export class Modem {
     return this.#network;
   }
 
+  /** Registered as published (Modem3gpp), not merely "the network would accept us". */
   get registered(): boolean {
-    return this.#enabled && isRegistered(this.#network.registration ?? 'home');
+    return this.#enabled && this.#registered;
   }
 
   #primarySim(): SimCard | null {
@@ -169,8 +171,9 @@ export class Modem {
 
   /** Exports the modem object (announced through the ObjectManager). */
   attach(): void {
-    this.#host.exportObject(this.path, this.ifaces.all);
+    // MM exports a modem once it is initialised: its first State is already the stable one.
     this.settle();
+    this.#host.exportObject(this.path, this.ifaces.all);
     if (this.spec.enabled) void this.enable(true).catch(() => {});
   }
 
@@ -228,7 +231,13 @@ export class Modem {
     this.sm.set(ModemState.SEARCHING);
     await this.#step();
     if (!this.#enabled) return;
-    this.#applyRegistration();
+    const now = this.#network.registration ?? 'home';
+    if (isRegistered(now)) {
+      this.#applyRegistration();
+      return;
+    }
+    this.#clearRegistration(registrationState(now));
+    this.settle();
   }
 
   async #disable(): Promise<void> {
@@ -493,6 +502,7 @@ export class Modem {
 
   #applyRegistration(): void {
     const n = this.#network;
+    this.#registered = isRegistered(n.registration ?? 'home');
     const tech = accessTechMask(n.accessTechnologies ?? ['lte']);
     this.ifaces.modem.update({ AccessTechnologies: tech, SignalQuality: [n.signalQuality ?? 80, true] });
     this.ifaces.modem3gpp.update({
@@ -509,6 +519,7 @@ export class Modem {
   }
 
   #clearRegistration(reg: number): void {
+    this.#registered = false;
     this.ifaces.modem.update({ AccessTechnologies: 0, SignalQuality: [0, false] });
     this.ifaces.modem3gpp.update({
       RegistrationState: reg,
