@@ -227,7 +227,9 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     const name = await withDeadline(
       new Promise<string>((resolve, reject) => {
         bus.once('connect', () => resolve((bus as unknown as { name: string }).name));
-        bus.once('error', (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+        // `on`, not `once`: a failing socket can emit several errors, and an 'error' event with
+        // no listener would crash the process
+        bus.on('error', (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
       }),
       {
         timeoutMs: this.connectTimeoutMs,
