@@ -61,6 +61,13 @@ export interface MMBackend {
    * Optional: a backend that cannot do it leaves it undefined and the test is skipped for it.
    */
   dropBearer?(): Promise<void>;
+  /**
+   * Makes the next Simple.Connect fail the way the network refuses a call; resolves with the
+   * D-Bus error name Connect will reject with (also set as the bearer's ConnectionError[0]).
+   * The real kit gives `org.freedesktop.ModemManager1.Error.Core.Failed` ("Call setup failed").
+   * Optional: without it the test is skipped for that backend.
+   */
+  failNextConnect?(): Promise<string>;
   /** Stops and reaps every process the backend started; idempotent, never throws. */
   stop(): Promise<void>;
 }

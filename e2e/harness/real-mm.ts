@@ -311,6 +311,12 @@ export class RealModemManager implements MMBackend {
     await this.ctl('drop');
   }
 
+  async failNextConnect(): Promise<string> {
+    await this.ctl('fail-connect 1');
+    // what ModemManager's hso plugin reports for a failed _OWANCALL
+    return 'org.freedesktop.ModemManager1.Error.Core.Failed';
+  }
+
   /** Sends one control command to the AT simulator and waits (5 s) for its `ok` reply. */
   async ctl(command: string): Promise<string> {
     const ctlFile = join(this.workdir, 'atsim.ctl');

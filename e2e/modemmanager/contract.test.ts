@@ -165,6 +165,45 @@ for (const factory of await contractBackends()) {
       });
     });
 
+    test('a refused connect rejects with the ModemManager error name, kept verbatim', async (t) => {
+      const fail = be().failNextConnect?.bind(be());
+      if (!fail) {
+        t.skip(`${factory.name} cannot inject a connect failure`);
+        return;
+      }
+      const errorName = await fail();
+      const err = await mm()
+        .calls.connect(modemPath, { apn: be().expect.apn, ipType: BearerIpFamily.Ipv4 })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof ModemManagerError, String(err));
+      assert.equal(err.errorName, errorName);
+      assert.equal(err.method, `${IFACE.simple}.Connect`);
+      // the bearer keeps the reason (Bearer.ConnectionError, 1.18+)
+      if (mm().supports('connectionError')) {
+        await mm().waitFor(
+          (s) =>
+            modems(s)
+              .find((m) => m.path === modemPath)
+              ?.bearers.some((b) => b.props.ConnectionError?.[0] === errorName),
+          { ...WAIT, what: 'ConnectionError on the bearer' },
+        );
+      }
+      // the next attempt goes through
+      const bearer = await mm().calls.connect(modemPath, {
+        apn: be().expect.apn,
+        ipType: BearerIpFamily.Ipv4,
+      });
+      await mm().waitFor((s) => s.objects[bearer]?.[IFACE.bearer]?.Connected === true, {
+        ...WAIT,
+        what: 'connected',
+      });
+      await mm().calls.disconnect(modemPath);
+      await mm().waitFor((s) => s.objects[bearer]?.[IFACE.bearer]?.Connected === false, {
+        ...WAIT,
+        what: 'disconnected',
+      });
+    });
+
     test('survives unplug / replug: the modem comes back under a new path', async () => {
       const removed: string[] = [];
       const added: string[] = [];
