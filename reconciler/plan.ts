@@ -75,6 +75,18 @@ const diffCache = new WeakMap<object, DiffCache>();
 
 const emptyStatuses: ReadonlyMap<string, ItemStatus> = new Map();
 const noKeys: readonly string[] = [];
+const noRecs: readonly Rec[] = [];
+
+/** The planner's working record for one affected key. */
+interface Rec {
+  readonly key: string;
+  /** Unevaluated dependencies inside the affected set. */
+  indeg: number;
+  /** Affected items that depend on this one. */
+  down: Rec[] | undefined;
+  done: boolean;
+  outcome: Outcome | undefined;
+}
 const newReason: Reason = Object.freeze({ kind: 'new', detail: 'new item' });
 
 export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Plan {
@@ -92,23 +104,21 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     seedKeys = seedKeys.filter((k) => under(desired.nodes.get(k)) || under(current.nodes.get(k)));
   }
 
-  // 2. Affected set: seeds and their transitive dependents in either graph.
-  const affected = new Set<string>(seedKeys);
-  const queue = [...seedKeys];
+  // 2. Affected set: seeds and their transitive dependents in either graph. One record per key holds
+  // everything the evaluation needs, so the hot loops follow object references, not map lookups.
+  const recs = new Map<string, Rec>();
+  const queue: Rec[] = [];
+  const visit = (k: string) => {
+    if (recs.has(k)) return;
+    const r: Rec = { key: k, indeg: 0, down: undefined, done: false, outcome: undefined };
+    recs.set(k, r);
+    queue.push(r);
+  };
+  for (const k of seedKeys) visit(k);
   while (queue.length > 0) {
-    const k = queue.pop()!;
-    for (const dep of desired.dependents.get(k) ?? noKeys) {
-      if (!affected.has(dep)) {
-        affected.add(dep);
-        queue.push(dep);
-      }
-    }
-    for (const dep of current.dependents.get(k) ?? noKeys) {
-      if (!affected.has(dep)) {
-        affected.add(dep);
-        queue.push(dep);
-      }
-    }
+    const k = queue.pop()!.key;
+    for (const dep of desired.dependents.get(k) ?? noKeys) visit(dep);
+    for (const dep of current.dependents.get(k) ?? noKeys) visit(dep);
   }
 
   const depsOf = (k: string): readonly string[] => {
@@ -119,20 +129,20 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   };
 
   // 3. Evaluate in dependency order (Kahn over the affected set; cycles are cut and reported).
-  const outcomes = new Map<string, Outcome>();
   const planned = new Map<string, PlannedOp>();
   const pending: PendingItem[] = [];
   const deferred: DeferredItem[] = [];
   const cycles: ItemRef[][] = [];
 
   const outcomeOf = (k: string): Outcome => {
-    const o = outcomes.get(k);
+    const o = recs.get(k)?.outcome;
     if (o) return o;
     const c = current.nodes.get(k);
     return c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' };
   };
 
-  const markPending = (k: string, p: Omit<PendingItem, 'ref' | 'label'>) => {
+  const markPending = (rec: Rec, p: Omit<PendingItem, 'ref' | 'label'>) => {
+    const k = rec.key;
     const d = desired.nodes.get(k)!;
     pending.push({ ref: refFromKey(k), ...(d.item.label ? { label: d.item.label } : {}), ...p });
     const c = current.nodes.get(k);
@@ -147,14 +157,15 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         ...labelOf(c),
       });
     }
-    outcomes.set(k, { exists: false, why: 'pending' });
+    rec.outcome = { exists: false, why: 'pending' };
   };
 
-  const evaluate = (k: string) => {
+  const evaluate = (rec: Rec) => {
+    const k = rec.key;
     const c = current.nodes.get(k);
     const d = desired.nodes.get(k);
     if (locked.has(k)) {
-      outcomes.set(k, c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'in-progress' });
+      rec.outcome = c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'in-progress' };
       return;
     }
     const managedDesired = d && !d.item.external ? d : undefined;
@@ -163,7 +174,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         const st = statuses.get(k);
         if (gated(st, undefined)) {
           deferred.push(deferredOf(k, st!));
-          outcomes.set(k, { exists: false, why: 'pending' });
+          rec.outcome = { exists: false, why: 'pending' };
           return;
         }
         planned.set(k, {
@@ -171,9 +182,9 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
           reason: { kind: 'removed', detail: d ? 'now external (no longer managed)' : 'no longer desired' },
           ...labelOf(c),
         });
-        outcomes.set(k, { exists: false, why: 'missing' });
+        rec.outcome = { exists: false, why: 'missing' };
       } else {
-        outcomes.set(k, c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' });
+        rec.outcome = c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' };
       }
       return;
     }
@@ -187,14 +198,14 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       const t = outcomeOf(depKey);
       if (!t.exists) {
         const why = t.why === 'missing' || t.why === undefined ? 'missing' : t.why;
-        markPending(k, { waitingFor: dep.ref, why, detail: whyText(why) });
+        markPending(rec, { waitingFor: dep.ref, why, detail: whyText(why) });
         return;
       }
       if (dep.predicate) {
         const fn = predicates[dep.predicate.name];
         const ok = fn ? safeTest(fn, t.spec ?? null, dep.predicate.args) : false;
         if (!ok) {
-          markPending(k, {
+          markPending(rec, {
             waitingFor: dep.ref,
             why: 'predicate',
             predicate: dep.predicate,
@@ -263,25 +274,23 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       };
     }
     if (!op) {
-      outcomes.set(k, { exists: true, spec: managedDesired.item.spec });
+      rec.outcome = { exists: true, spec: managedDesired.item.spec };
       return;
     }
     if ((op.op === 'recreate' || op.op === 'modify') && hasLockedDependent(current, k, locked)) {
-      outcomes.set(k, { exists: true, spec: c!.item.spec });
+      rec.outcome = { exists: true, spec: c!.item.spec };
       return;
     }
     if (gated(st, managedDesired.item)) {
       deferred.push(deferredOf(k, st!));
-      outcomes.set(
-        k,
+      rec.outcome =
         op.op === 'create'
           ? { exists: false, why: st!.permanent ? 'failed' : 'retry-wait' }
-          : { exists: true, spec: c!.item.spec },
-      );
+          : { exists: true, spec: c!.item.spec };
       return;
     }
     planned.set(k, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
-    outcomes.set(k, { exists: true, spec: managedDesired.item.spec, recreated: op.op === 'recreate' });
+    rec.outcome = { exists: true, spec: managedDesired.item.spec, recreated: op.op === 'recreate' };
   };
 
   const gated = (st: ItemStatus | undefined, want: GraphNode['item'] | undefined): boolean => {
@@ -293,61 +302,61 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   };
 
   // Kahn's algorithm restricted to the affected set.
-  const indeg = new Map<string, number>();
-  const downstream = new Map<string, string[]>();
-  for (const k of affected) {
-    let n = 0;
-    for (const dk of depsOf(k)) {
-      if (dk !== k && affected.has(dk)) {
-        n++;
-        appendTo(downstream, dk, k);
-      } else if (dk === k) n++;
+  for (const r of recs.values()) {
+    for (const dk of depsOf(r.key)) {
+      if (dk === r.key) r.indeg++;
+      else {
+        const up = recs.get(dk);
+        if (up) {
+          r.indeg++;
+          if (up.down) up.down.push(r);
+          else up.down = [r];
+        }
+      }
     }
-    indeg.set(k, n);
   }
-  const ready = new MinHeap<string>((a, b) => a < b);
-  for (const [k, n] of indeg) if (n === 0) ready.push(k);
-  const done = new Set<string>();
-  const release = (k: string) => {
-    done.add(k);
-    for (const w of downstream.get(k) ?? []) {
-      const n = indeg.get(w)! - 1;
-      indeg.set(w, n);
-      if (n === 0 && !done.has(w)) ready.push(w);
+  const ready = new MinHeap<Rec>((a, b) => a.key < b.key);
+  for (const r of recs.values()) if (r.indeg === 0) ready.push(r);
+  let doneCount = 0;
+  const release = (r: Rec) => {
+    r.done = true;
+    doneCount++;
+    for (const w of r.down ?? noRecs) {
+      if (--w.indeg === 0 && !w.done) ready.push(w);
     }
   };
-  while (done.size < affected.size) {
-    let k = ready.pop();
-    if (k === undefined) {
+  while (doneCount < recs.size) {
+    const r = ready.pop();
+    if (r === undefined) {
       // Stuck: the rest hangs on a cycle. Report the cycles and make their members pending.
-      const rest = new Set([...affected].filter((x) => !done.has(x)));
+      const rest = new Set([...recs.values()].filter((x) => !x.done).map((x) => x.key));
       const found = findCycles(desired, rest);
       const members = new Set<string>();
       for (const cyc of found) {
         cycles.push(cyc);
-        for (const r of cyc) members.add(keyOf(r));
+        for (const ref of cyc) members.add(keyOf(ref));
       }
       if (members.size === 0) members.add([...rest].sort(compareKeys)[0]!);
       for (const m of [...members].sort(compareKeys)) {
-        if (done.has(m)) continue;
-        const cyc = found.find((c) => c.some((r) => keyOf(r) === m));
+        const mr = recs.get(m)!;
+        if (mr.done) continue;
+        const cyc = found.find((c) => c.some((ref) => keyOf(ref) === m));
         if (desired.nodes.get(m) && !desired.nodes.get(m)!.item.external) {
-          markPending(m, {
-            waitingFor: cyc ? cyc[cyc.findIndex((r) => keyOf(r) === m) + 1]! : refFromKey(m),
+          markPending(mr, {
+            waitingFor: cyc ? cyc[cyc.findIndex((ref) => keyOf(ref) === m) + 1]! : refFromKey(m),
             why: 'cycle',
             detail: `is in a dependency cycle: ${(cyc ?? []).map(formatRef).join(' -> ')}`,
           });
         } else {
-          outcomes.set(m, { exists: false, why: 'pending' });
+          mr.outcome = { exists: false, why: 'pending' };
         }
-        release(m);
+        release(mr);
       }
       continue;
     }
-    if (done.has(k)) continue;
-    evaluate(k);
-    release(k);
-    k = undefined;
+    if (r.done) continue;
+    evaluate(r);
+    release(r);
   }
 
   const steps = orderSteps(planned, current, desired);
