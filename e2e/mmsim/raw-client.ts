@@ -240,11 +240,16 @@ export const V = {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value (or throws after timeoutMs). */
-export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 3000): Promise<T> {
+type Falsy = undefined | null | false | '' | 0;
+export async function until<T>(
+  fn: () => Promise<T | Falsy> | T | Falsy,
+  what: string,
+  timeoutMs = 3000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const x = await fn();
-    if (x) return x;
+    if (x) return x as T;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
