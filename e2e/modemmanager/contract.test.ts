@@ -12,6 +12,7 @@ import {
   BearerIpMethod,
   classify,
   IFACE,
+  ModemLocationSource,
   ModemManagerClient,
   ModemManagerError,
   ModemPortType,
@@ -100,6 +101,30 @@ for (const factory of await contractBackends()) {
       } finally {
         mm().off('properties-changed', onChange);
       }
+    });
+
+    test('3GPP scan, Signal.Setup and Location.Setup on the enabled modem', async () => {
+      const found = await mm().calls.scan(modemPath);
+      assert.ok(
+        found.some((n) => n['operator-code'] === be().expect.operatorCode),
+        `scan results: ${JSON.stringify(found)}`,
+      );
+      await mm().calls.signalSetup(modemPath, 5);
+      await mm().waitFor((s) => s.objects[modemPath]?.[IFACE.signal]?.Rate === 5, {
+        ...WAIT,
+        what: 'Signal.Rate 5',
+      });
+      await mm().calls.locationSetup(modemPath, ModemLocationSource.Lac3gppCi, true);
+      await mm().waitFor(
+        (s) => {
+          const l = s.objects[modemPath]?.[IFACE.location];
+          return l?.Enabled === ModemLocationSource.Lac3gppCi && l.SignalsLocation === true;
+        },
+        { ...WAIT, what: 'Location enabled' },
+      );
+      assert.ok(Array.isArray(await mm().calls.listProfiles(modemPath)));
+      await mm().calls.signalSetup(modemPath, 0);
+      await mm().calls.locationSetup(modemPath, ModemLocationSource.None, false);
     });
 
     let bearerPath = '';
