@@ -10,13 +10,15 @@
  * dropped) and schedules a resync dump to confirm; it also resyncs when events raced a dump.
  *
  * Only what the agent could manage is reported: the link, global/site addresses (not the kernel's
- * link-local ones), and unicast routes of the wanted protocols outside the local table.
+ * link-local ones), unicast routes of the wanted protocols outside the local table, and (when given
+ * the directory) the DNS files, which are read at each resync only: nobody but us writes them.
  */
 import type { Item, ItemRef } from '../../reconciler/api.js';
+import { readInterfaceDns } from '../dns/resolvconf.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { AddressState, LinkState, RouteState } from '../netlink/types.js';
 import { type NetEvent, type NetWatcher, watchNetlink } from '../netlink/watch.js';
-import { addressItem, linkItem, routeItem } from './builders.js';
+import { addressItem, dnsItem, linkItem, routeItem } from './builders.js';
 
 const RT_TABLE_LOCAL = 255;
 const RT_SCOPE_LINK = 253;
@@ -31,9 +33,16 @@ export interface NetObserverOptions {
   readonly onChange?: () => void;
   /** Debounce of the confirming resync (default 50 ms). */
   readonly resyncDelayMs?: number;
+  /** Also dump every this many ms, as a net under any loss nobody noticed (default 60000; 0: never). */
+  readonly periodicResyncMs?: number;
+  /** Also report the DNS items from the `<ifname>.dhcp` files of this directory (read at each resync). */
+  readonly resolvDir?: string;
   /** Injected for tests; default: the real netlink watcher. */
-  readonly watch?: (onEvent: (e: NetEvent) => void) => NetWatcher;
+  readonly watch?: (onEvent: (e: NetEvent) => void, onInvalid: (err: unknown) => void) => NetWatcher;
 }
+
+/** How many recent events {@link NetObserver.events} keeps. */
+export const OBSERVER_EVENT_HISTORY = 256;
 
 export interface NetObserver {
   /** Starts watching, then dumps. Resolves once the first dump is in. */
@@ -42,7 +51,7 @@ export interface NetObserver {
   items(): Item[];
   /** Re-reads everything from the kernel (after suspected loss). */
   resync(): Promise<void>;
-  /** Every event seen for managed interfaces since start (for diagnostics and tests). */
+  /** The last {@link OBSERVER_EVENT_HISTORY} events seen for managed interfaces (diagnostics, tests). */
   readonly events: readonly NetEvent[];
   close(): void;
 }
@@ -57,7 +66,9 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   const links = new Map<number, LinkState>();
   const addrs = new Map<string, AddressState>();
   const routes = new Map<string, RouteState>();
+  const dns = new Map<string, string[]>();
   const events: NetEvent[] = [];
+  let periodic: NodeJS.Timeout | undefined;
   let watcher: NetWatcher | undefined;
   let dumping = false;
   let racedDump = false;
@@ -126,6 +137,7 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
     apply(e);
     if (relevant) {
       events.push(e);
+      if (events.length > OBSERVER_EVENT_HISTORY) events.splice(0, events.length - OBSERVER_EVENT_HISTORY);
       changed();
     }
   }
@@ -145,6 +157,13 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
       for (const x of a) addrs.set(addrKey(x), x);
       routes.clear();
       for (const x of r) routes.set(routeKey(x), x);
+      if (opts.resolvDir !== undefined) {
+        dns.clear();
+        for (const ifname of managed) {
+          const servers = await readInterfaceDns(opts.resolvDir, ifname).catch(() => undefined);
+          if (servers) dns.set(ifname, servers);
+        }
+      }
     } finally {
       dumping = false;
     }
@@ -209,6 +228,8 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
         seen.add(it.name);
         out.push(it);
       }
+      const servers = dns.get(l.name);
+      if (servers) out.push(dnsItem(l.name, servers));
     }
     return out;
   }
@@ -216,14 +237,22 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   return {
     events,
     async start() {
-      watcher = (opts.watch ?? ((cb) => watchNetlink(cb)))(onEvent);
+      // An undecodable message means our picture may be wrong: resync.
+      const onInvalid = () => scheduleResync();
+      watcher = (opts.watch ?? ((cb, inv) => watchNetlink(cb, { onInvalid: inv })))(onEvent, onInvalid);
       await resync();
+      const every = opts.periodicResyncMs ?? 60_000;
+      if (every > 0) {
+        periodic = setInterval(() => scheduleResync(), every);
+        periodic.unref();
+      }
     },
     items,
     resync,
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(periodic);
       watcher?.close();
     },
   };

@@ -64,7 +64,16 @@ export function watchNetlink(onEvent: (e: NetEvent) => void, opts: WatchOptions 
         opts.onInvalid?.(err);
         continue;
       }
-      if (ev) onEvent(ev);
+      if (!ev) continue;
+      try {
+        onEvent(ev);
+      } catch (err) {
+        // We are inside a native callback: a throw here aborts the process (no uncaughtException).
+        // Re-throw outside it, where the process's normal error handling applies.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
     }
   });
   for (const g of GROUPS) sock.addMembership(g);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { createNetObserver } from '../../src/netitems/index.js';
+import { removeInterfaceDns, writeInterfaceDns } from '../../src/dns/resolvconf.js';
+import { createNetObserver, OBSERVER_EVENT_HISTORY } from '../../src/netitems/index.js';
 import type { AddressState, RouteState } from '../../src/netlink/types.js';
 import type { NetEvent } from '../../src/netlink/watch.js';
 import { FakeNetlink, link } from './fake-netlink.js';
@@ -54,6 +58,7 @@ async function start() {
     netlink: nl,
     ifnames: ['wwan0'],
     resyncDelayMs: 1_000_000, // the confirming dump is not what these tests look at
+    periodicResyncMs: 0,
     onChange: () => {
       changes++;
     },
@@ -131,6 +136,74 @@ test('link down drops routes and IPv6 addresses; a NEW route or address event is
   const r = obs.items().find((i) => i.type === 'net.route');
   assert.ok(r);
   assert.equal((r.spec as { metric: number }).metric, 50);
+  obs.close();
+});
+
+test('DNS files of managed interfaces are observed at resync when a directory is given', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'obs-dns-'));
+  try {
+    await writeInterfaceDns(dir, 'wwan0', ['10.0.0.53']);
+    await writeInterfaceDns(dir, 'eth0', ['192.0.2.53']);
+    const nl = new FakeNetlink();
+    nl.links = [link(7, 'wwan0'), link(2, 'eth0')];
+    const obs = createNetObserver({
+      netlink: nl,
+      ifnames: ['wwan0'],
+      resolvDir: dir,
+      periodicResyncMs: 0,
+      watch: () => ({ close: () => undefined }),
+    });
+    await obs.start();
+    assert.deepEqual(
+      obs.items().map((i) => [i.type, i.name, i.spec]),
+      [
+        ['net.link', 'wwan0', { mtu: 1500, up: true }],
+        ['net.dns', 'wwan0', { ifname: 'wwan0', servers: ['10.0.0.53'] }],
+      ],
+    );
+    await removeInterfaceDns(dir, 'wwan0');
+    await obs.resync();
+    assert.deepEqual(
+      obs.items().map((i) => i.type),
+      ['net.link'],
+    );
+    obs.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the event history is bounded', async () => {
+  const { obs, emit } = await start();
+  for (let i = 0; i < OBSERVER_EVENT_HISTORY + 50; i++) {
+    emit({ kind: 'route', op: 'new', route: route(7, 4, { metric: i }) });
+  }
+  assert.equal(obs.events.length, OBSERVER_EVENT_HISTORY);
+  const last = obs.events.at(-1);
+  assert.ok(last?.kind === 'route' && last.route.metric === OBSERVER_EVENT_HISTORY + 49);
+  obs.close();
+});
+
+test('an undecodable message makes the observer dump again', async () => {
+  const nl = new FakeNetlink();
+  nl.links = [link(7, 'wwan0')];
+  let invalid: (err: unknown) => void = () => undefined;
+  const obs = createNetObserver({
+    netlink: nl,
+    ifnames: ['wwan0'],
+    resyncDelayMs: 1,
+    periodicResyncMs: 0,
+    watch: (_cb, inv) => {
+      invalid = inv;
+      return { close: () => undefined };
+    },
+  });
+  await obs.start();
+  const dumps = () => nl.ops().filter((o) => o === 'listLinks').length;
+  assert.equal(dumps(), 1);
+  invalid(new Error('bad message'));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(dumps(), 2);
   obs.close();
 });
 
