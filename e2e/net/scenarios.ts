@@ -26,6 +26,7 @@ import {
 import type { NetlinkAdapter } from '../../src/netlink/adapter.js';
 import { NetlinkAbortError, NetlinkError } from '../../src/netlink/errors.js';
 import { type NetEvent, watchNetlink } from '../../src/netlink/watch.js';
+import { controllerScenario } from './controller-scenario.js';
 import { globalAddrs, ip, link, routes } from './kernel.js';
 
 export interface ScenarioEnv {
@@ -397,4 +398,7 @@ export const scenarios: Readonly<Record<string, Scenario>> = {
       process.off('uncaughtException', onUncaught);
     }
   },
+
+  'under the reconciler Controller: connect, MTU, metric, drift, disconnect': (env) =>
+    controllerScenario(env),
 };

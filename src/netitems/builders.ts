@@ -3,6 +3,7 @@
  * the kernel and the item the agent wants compare equal when the kernel is as wanted.
  */
 import type { Dependency, Item, ItemRef } from '../../reconciler/api.js';
+import { item } from '../../reconciler/item.js';
 import { canonicalIp, type IpFamily, inPrefix, maxPrefix, parseDestination, parseIp } from '../netlink/ip.js';
 import {
   ADDRESS,
@@ -24,7 +25,8 @@ function make<S extends LinkSpec | AddressSpec | RouteSpec | DnsSpec>(
   spec: S,
   deps: readonly Dependency[],
 ): Item<S> {
-  return { type, name, spec, deps, external: false };
+  // item() validates and deep-freezes: a builder can never hand the planner a mutable spec.
+  return item({ type, name, spec, deps });
 }
 
 export function linkRef(ifname: string): ItemRef {

@@ -3,4 +3,5 @@ export * from './builders.js';
 export * from './configurators.js';
 export * from './observer.js';
 export * from './predicates.js';
+export * from './sync.js';
 export * from './types.js';

@@ -11,10 +11,12 @@
  *
  * Only what the agent could manage is reported: the link, global/site addresses (not the kernel's
  * link-local ones), unicast routes of the wanted protocols outside the local table, and (when given
- * the directory) the DNS files, which are read at each resync only: nobody but us writes them.
+ * the directory) the DNS files, read at each items() call.
  */
+
+import { readFileSync } from 'node:fs';
 import type { Item, ItemRef } from '../../reconciler/api.js';
-import { readInterfaceDns } from '../dns/resolvconf.js';
+import { parseResolvConf, resolvFileName } from '../dns/resolvconf.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { AddressState, LinkState, RouteState } from '../netlink/types.js';
 import { type NetEvent, type NetWatcher, watchNetlink } from '../netlink/watch.js';
@@ -35,7 +37,7 @@ export interface NetObserverOptions {
   readonly resyncDelayMs?: number;
   /** Also dump every this many ms, as a net under any loss nobody noticed (default 60000; 0: never). */
   readonly periodicResyncMs?: number;
-  /** Also report the DNS items from the `<ifname>.dhcp` files of this directory (read at each resync). */
+  /** Also report the DNS items from the `<ifname>.dhcp` files of this directory. */
   readonly resolvDir?: string;
   /** Injected for tests; default: the real netlink watcher. */
   readonly watch?: (onEvent: (e: NetEvent) => void, onInvalid: (err: unknown) => void) => NetWatcher;
@@ -56,6 +58,20 @@ export interface NetObserver {
   close(): void;
 }
 
+/**
+ * The servers in an interface's DNS file, read when asked: no event says the file changed, and it is
+ * one small file per managed interface. Unreadable or malformed: reported as absent.
+ */
+function readDnsNow(dir: string, ifname: string): string[] | undefined {
+  try {
+    const servers = parseResolvConf(readFileSync(resolvFileName(dir, ifname), 'utf8'));
+    dnsItem(ifname, servers); // validates: a hand-edited bad line must not make items() throw
+    return servers;
+  } catch {
+    return undefined;
+  }
+}
+
 const addrKey = (a: AddressState) => `${a.index}/${a.address}/${a.prefixLength}`;
 const routeKey = (r: RouteState) =>
   `${r.family}/${r.table}/${r.dst}/${r.metric}/${r.oif ?? 0}/${r.gateway ?? ''}`;
@@ -66,7 +82,6 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   const links = new Map<number, LinkState>();
   const addrs = new Map<string, AddressState>();
   const routes = new Map<string, RouteState>();
-  const dns = new Map<string, string[]>();
   const events: NetEvent[] = [];
   let periodic: NodeJS.Timeout | undefined;
   let watcher: NetWatcher | undefined;
@@ -157,13 +172,6 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
       for (const x of a) addrs.set(addrKey(x), x);
       routes.clear();
       for (const x of r) routes.set(routeKey(x), x);
-      if (opts.resolvDir !== undefined) {
-        dns.clear();
-        for (const ifname of managed) {
-          const servers = await readInterfaceDns(opts.resolvDir, ifname).catch(() => undefined);
-          if (servers) dns.set(ifname, servers);
-        }
-      }
     } finally {
       dumping = false;
     }
@@ -228,7 +236,7 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
         seen.add(it.name);
         out.push(it);
       }
-      const servers = dns.get(l.name);
+      const servers = opts.resolvDir === undefined ? undefined : readDnsNow(opts.resolvDir, l.name);
       if (servers) out.push(dnsItem(l.name, servers));
     }
     return out;
