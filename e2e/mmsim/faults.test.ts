@@ -66,7 +66,7 @@ test('dropBearer: Connected=false with ConnectionError, straight back to registe
 });
 
 test('registration loss: idle/searching states, deferred bearer drop, re-registration', async (t) => {
-  const f = await startFixture(t, { timing: { deferredUnregistration: 60 } });
+  const f = await startFixture(t, { timing: { deferredUnregistration: 400 } });
   if (!f) return;
   const { sim, client } = f;
   const path = sim.addModem(SPEC);
@@ -102,6 +102,7 @@ test('Connect while unregistered waits for registration, or fails with NetworkTi
   const path = sim.addModem({ ...SPEC, network: { ...SPEC.network, registration: 'searching' } });
   const timedOut = await client.callFails(path, I.simple, 'Connect', 'a{sv}', APN);
   assert.equal(timedOut.type, `${E}.MobileEquipment.NetworkTimeout`);
+  sim.setTiming({ registrationWait: 5000 }); // the rest must not race the timeout on a slow machine
   const pending = client.call(path, I.simple, 'Connect', 'a{sv}', APN);
   await sleep(30);
   const busy = await client.callFails(path, I.simple, 'Connect', 'a{sv}', APN);
@@ -261,6 +262,14 @@ test('restart: name released (NameOwnerChanged to ""), re-taken by a new unique 
   assert.equal(oldOwner, sim.uniqueName);
   const from = client.signals.length;
   await sim.restart({ downtimeMs: 30 });
+  // restart() resolves on our RequestName reply; the client's copy of the signal may still be in flight.
+  await client.waitSignal(
+    (s) =>
+      s.member === 'NameOwnerChanged' &&
+      s.args[0] === 'org.freedesktop.ModemManager1' &&
+      s.args[2] === sim.uniqueName,
+    from,
+  );
   const noc = client
     .find((s) => s.member === 'NameOwnerChanged' && s.args[0] === 'org.freedesktop.ModemManager1', from)
     .map((s) => s.args);

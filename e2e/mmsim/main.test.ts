@@ -47,7 +47,11 @@ test('main.ts --bus --scenario serves the example scenario until SIGTERM', async
   const client = await RawClient.connect(bus.address);
   t.after(() => client.close());
   await until(async () => (await client.nameOwner()) !== '', `the name to be owned (output: ${out})`, 15_000);
-  const objs = await client.managedObjects();
+  // Like ModemManager, the simulator owns the name first and exports modems right after.
+  const objs = await until(async () => {
+    const o = await client.managedObjects();
+    return Object.keys(o).length === 2 ? o : undefined;
+  }, 'the two scenario modems');
   const paths = Object.keys(objs).sort();
   assert.deepEqual(paths, [
     '/org/freedesktop/ModemManager1/Modem/0',
