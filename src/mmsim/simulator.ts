@@ -7,7 +7,7 @@ import { BusHost } from './bus-host.js';
 import { MMError } from './errors.js';
 import type { SimInterface } from './iface.js';
 import { type KernelEvent, makeManagerInterface } from './manager.js';
-import { type ConnectFault, Modem, type ModemHost } from './modem.js';
+import { Modem, type ModemHost } from './modem.js';
 import { BEARER_PATH_PREFIX, MODEM_PATH_PREFIX, SIM_PATH_PREFIX } from './names.js';
 import type { CallRecorder } from './recorder.js';
 import type { Rat } from './signal-location.js';
@@ -306,5 +306,3 @@ function portNames(spec: ModemSpec): string[] {
   if (names.length === 0) names.push(spec.primaryPort ?? 'cdc-wdm0', spec.bearer?.interface ?? 'wwan0');
   return names;
 }
-
-export type { ConnectFault };
