@@ -77,7 +77,8 @@ export const KIT_MODEM: ModemSpec = {
     { operatorCode: '00101', operatorLong: 'SimNet', status: 'current', accessTechnology: 'lte' },
   ],
   profiles: [{ profileId: 1, apn: 'internet', ipType: 'ipv4' }],
-  maxBearers: 1,
+  maxBearers: 2,
+  locationCapabilities: 1, // 3GPP_LAC_CI only, as the kit
 };
 
 class SimBackend implements MMBackend {

@@ -64,7 +64,7 @@ test('main.ts --bus --scenario serves the example scenario until SIGTERM', async
     ['cdc-wdm0', 6],
     ['wwan0', 2],
   ]);
-  assert.match(out, /owns org\.freedesktop\.ModemManager1/);
+  await until(() => /owns org\.freedesktop\.ModemManager1/.test(out), 'the startup line on stdout');
   child.kill('SIGTERM');
   const [code, signal] = await exited;
   assert.equal(code, 0, `exit code (signal ${signal}); output: ${out}`);

@@ -77,6 +77,7 @@ test('SetPowerState only while disabled; invalid values are InvalidArgs', async 
   await client.call(path, I.modem, 'Enable', 'b', [true]);
   const err = await client.callFails(path, I.modem, 'SetPowerState', 'u', [1]);
   assert.equal(err.type, `${E}.WrongState`);
+  assert.equal(err.text, 'Cannot set power state: not in disabled or failed state');
 });
 
 test('a PIN-locked SIM: LOCKED, Enable refused, SendPin wrong/right', async (t) => {
@@ -156,8 +157,9 @@ test('Location: Setup, GetLocation (a{uv}), Location property when signalled, Se
     },
   });
   assert.equal(await client.get(path, I.location, 'Capabilities'), 7);
-  const bad = await client.callFails(path, I.location, 'Setup', 'ub', [16, false]);
+  const bad = await client.callFails(path, I.location, 'Setup', 'ub', [16 | 64, false]);
   assert.equal(bad.type, `${E}.Unsupported`);
+  assert.equal(bad.text, "Cannot enable unsupported location sources: 'gps-unmanaged, agps-msb'");
   await client.call(path, I.location, 'Setup', 'ub', [2, true]);
   const [loc] = await client.call(path, I.location, 'GetLocation');
   assert.deepEqual(loc, { 2: { 'utc-time': '120000.00', latitude: 50.1, longitude: 14.4, altitude: 200 } });

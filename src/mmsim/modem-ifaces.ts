@@ -106,7 +106,8 @@ export function buildModemInterfaces(
       Location: {},
       SuplServer: '',
       AssistanceDataServers: [],
-      GpsRefreshRate: 30,
+      // MM's default refresh is 30 s for GPS-capable modems; the kit (no GPS) reports 0.
+      GpsRefreshRate: extras.locationCapabilities & 0b110 ? 30 : 0,
     },
     {
       Setup: (sources: number, signalLocation: boolean) => modem.locationSetup(sources, signalLocation),

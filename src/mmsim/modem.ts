@@ -214,6 +214,10 @@ export class Modem {
       this.sm.set(ModemState.ENABLING, ModemStateChangeReason.USER_REQUESTED);
       await this.#step();
       this.ifaces.modem.update({ PowerState: PowerState.ON });
+      // MM turns 3GPP LAC/CI location gathering on by default when enabling (seen on the kit).
+      const caps = this.ifaces.location.prop('Capabilities') as number;
+      const enabled = this.ifaces.location.prop('Enabled') as number;
+      this.ifaces.location.update({ Enabled: enabled | (caps & LocationSource['3GPP_LAC_CI']) });
       this.#enabled = true;
       this.ifaces.modem3gpp.update({ RegistrationState: Modem3gppRegistrationState.IDLE });
       this.sm.set(ModemState.ENABLED, ModemStateChangeReason.USER_REQUESTED);
@@ -268,7 +272,7 @@ export class Modem {
       throw mmError(MMError.InvalidArgs, `Cannot set power state: invalid power state ${state}`);
     }
     if (this.state > ModemState.DISABLED) {
-      throw mmError(MMError.WrongState, 'Cannot set power state: not in disabled state');
+      throw mmError(MMError.WrongState, 'Cannot set power state: not in disabled or failed state');
     }
     this.ifaces.modem.update({ PowerState: state });
   }
@@ -282,7 +286,7 @@ export class Modem {
     if (!ok) {
       throw mmError(
         MMError.Unsupported,
-        `The given combination of allowed and preferred modes is not supported (allowed ${allowed}, preferred ${preferred})`,
+        'The given combination of allowed and preferred modes is not supported',
       );
     }
     const value = allowed === ModemMode.ANY ? supported[supported.length - 1] : [allowed, preferred];
@@ -324,7 +328,8 @@ export class Modem {
 
   async deleteBearer(path: string): Promise<void> {
     const bearer = this.#bearers.get(path);
-    if (!bearer) throw mmError(MMError.NotFound, `Couldn't delete bearer: bearer '${path}' not found`);
+    if (!bearer)
+      throw mmError(MMError.InvalidArgs, `Cannot delete bearer: no bearer found with path '${path}'`);
     if (bearer.connected) await this.disconnectBearer(bearer);
     this.#bearers.delete(path);
     this.#host.unexportObject(path);
@@ -445,7 +450,7 @@ export class Modem {
       return;
     }
     const bearer = this.#bearers.get(path);
-    if (!bearer) throw mmError(MMError.NotFound, `Couldn't disconnect bearer '${path}': not found`);
+    if (!bearer) throw mmError(MMError.InvalidArgs, `Couldn't disconnect bearer '${path}': not found`);
     await this.disconnectBearer(bearer);
   }
 
@@ -640,7 +645,10 @@ export class Modem {
   locationSetup(sources: number, signalLocation: boolean): void {
     const caps = this.ifaces.location.prop('Capabilities') as number;
     if ((sources & ~caps) !== 0) {
-      throw mmError(MMError.Unsupported, `Cannot enable unsupported location sources: ${sources & ~caps}`);
+      throw mmError(
+        MMError.Unsupported,
+        `Cannot enable unsupported location sources: '${sourceNames(sources & ~caps)}'`,
+      );
     }
     this.ifaces.location.update({ Enabled: sources, SignalsLocation: signalLocation });
     this.#refreshLocation();
@@ -774,8 +782,9 @@ export class Modem {
       PowerState: powerState(s.powerState ?? 'on'),
       SupportedModes: modes,
       CurrentModes: s.currentModes ? [...s.currentModes] : lastMode,
-      SupportedBands: [],
-      CurrentBands: [],
+      // MM_MODEM_BAND_UNKNOWN: what MM reports when the modem gives no band information.
+      SupportedBands: [0],
+      CurrentBands: [0],
       SupportedIpFamilies: BearerIpFamily.IPV4 | BearerIpFamily.IPV6 | BearerIpFamily.IPV4V6,
     };
   }
@@ -789,4 +798,21 @@ function defaultSim(index: number): SimSpec {
     operatorId: '00101',
     operatorName: 'SimNet',
   };
+}
+
+const SOURCE_NICKS: readonly [number, string][] = [
+  [LocationSource['3GPP_LAC_CI'], '3gpp-lac-ci'],
+  [LocationSource.GPS_RAW, 'gps-raw'],
+  [LocationSource.GPS_NMEA, 'gps-nmea'],
+  [LocationSource.CDMA_BS, 'cdma-bs'],
+  [LocationSource.GPS_UNMANAGED, 'gps-unmanaged'],
+  [LocationSource.AGPS_MSA, 'agps-msa'],
+  [LocationSource.AGPS_MSB, 'agps-msb'],
+];
+
+/** MMModemLocationSource bits as MM names them in messages, e.g. "gps-raw, agps-msb". */
+function sourceNames(mask: number): string {
+  return SOURCE_NICKS.filter(([bit]) => mask & bit)
+    .map(([, nick]) => nick)
+    .join(', ');
 }

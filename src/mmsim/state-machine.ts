@@ -1,8 +1,8 @@
 /**
  * The modem state machine (MMModemState). Stable states are derived from the modem's facts; the
  * transitional ones (enabling, disabling, connecting, disconnecting) are set by the operations
- * while they run. Every change emits Modem.StateChanged(old, new, reason) and updates the State
- * property (MM emits the signal first; the property change follows in PropertiesChanged).
+ * while they run. Every change updates the State property and emits Modem.StateChanged(old, new,
+ * reason), in that order: real MM 1.20 sends the State PropertiesChanged first (observed on the kit).
  */
 
 import { ModemState, ModemStateChangeReason } from './enums.js';
@@ -43,8 +43,8 @@ export class StateMachine {
   set(next: number, reason: number = ModemStateChangeReason.UNKNOWN): void {
     const old = this.state;
     if (old === next) return;
-    emitSignal(this.#iface, 'StateChanged', old, next, reason);
     this.#iface.update({ State: next });
+    emitSignal(this.#iface, 'StateChanged', old, next, reason);
     for (const l of [...this.#listeners]) l();
   }
 
