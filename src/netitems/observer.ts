@@ -112,12 +112,13 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   function apply(e: NetEvent): void {
     if (e.kind === 'link') {
       const l = e.link;
+      const before = links.get(l.index);
+      if (e.op === 'del' || (before !== undefined && before.name !== l.name)) opts.netlink.forgetIndexes();
       if (e.op === 'del') {
         links.delete(l.index);
         for (const [k, a] of addrs) if (a.index === l.index) addrs.delete(k);
         dropRoutes(l.index);
       } else {
-        const before = links.get(l.index);
         links.set(l.index, l);
         if (before?.up && !l.up) {
           // Admin down: the kernel flushes the link's routes and its IPv6 addresses, silently.

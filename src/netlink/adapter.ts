@@ -49,6 +49,12 @@ export interface NetlinkAdapter {
   deleteRoute(route: RouteRequest, opts?: CallOptions): Promise<void>;
   stats(): NetlinkStats;
   resetStats(): void;
+  /**
+   * Drops the cached name -> index map. A vanished interface is noticed by itself (ENODEV, then one
+   * new lookup), but a rename is not: an old index would then address the renamed interface. Whoever
+   * watches links (the observer) calls this on a link deletion or rename.
+   */
+  forgetIndexes(): void;
   close(): void;
 }
 
@@ -308,6 +314,10 @@ class RtNetlinkAdapter implements NetlinkAdapter {
   resetStats(): void {
     this.count = 0;
     this.perOp.clear();
+  }
+
+  forgetIndexes(): void {
+    this.indexCache.clear();
   }
 
   close(): void {

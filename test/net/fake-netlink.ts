@@ -75,6 +75,10 @@ export class FakeNetlink implements NetlinkAdapter {
   resetStats(): void {
     this.calls = [];
   }
+  forgotten = 0;
+  forgetIndexes(): void {
+    this.forgotten++;
+  }
   close(): void {}
 }
 

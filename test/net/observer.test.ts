@@ -172,6 +172,17 @@ test('DNS files of managed interfaces are observed when a directory is given', a
   }
 });
 
+test('a link renamed or deleted makes the adapter forget its interface indexes', async () => {
+  const { nl, obs, emit } = await start();
+  emit({ kind: 'link', op: 'new', link: link(7, 'wwan0', { mtu: 1400 }) });
+  assert.equal(nl.forgotten, 0, 'an MTU change is not a rename');
+  emit({ kind: 'link', op: 'new', link: link(7, 'wwan9') });
+  assert.equal(nl.forgotten, 1);
+  emit({ kind: 'link', op: 'del', link: link(2, 'eth0') });
+  assert.equal(nl.forgotten, 2);
+  obs.close();
+});
+
 test('the event history is bounded', async () => {
   const { obs, emit } = await start();
   for (let i = 0; i < OBSERVER_EVENT_HISTORY + 50; i++) {
