@@ -6,6 +6,7 @@
  * connect a static IPv4 10.64.64.10/32 with DNS 10.11.12.13 / 10.11.12.14, no gateway, no MTU,
  * no IPv6. The same contract tests then see the same values on both backends.
  */
+import { MMError } from '../../src/mmsim/errors.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
 import type { BackendExpectations, BackendFactory, MMBackend } from './backend.js';
@@ -122,7 +123,9 @@ class SimBackend implements MMBackend {
   }
 
   async dropBearer(): Promise<void> {
-    if (this.sim.dropBearer('kit').length === 0) throw new Error('sim backend: no connected bearer to drop');
+    // The kit's ModemManager reports this error for its network-initiated drop.
+    if (this.sim.dropBearer('kit', MMError.MeUnknown, 'Unknown error').length === 0)
+      throw new Error('sim backend: no connected bearer to drop');
   }
 
   async stop(): Promise<void> {

@@ -60,7 +60,9 @@ test('dropBearer: Connected=false with ConnectionError, straight back to registe
     'carrier lost',
   ]);
   const sc = await client.waitSignal((s) => s.path === path && s.member === 'StateChanged', from);
-  assert.deepEqual(sc.args, [11, 8, 3]);
+  assert.deepEqual(sc.args, [11, 8, 1], 'reason USER_REQUESTED: what MM 1.20 sends here (kit)');
+  const scIndex = client.signals.indexOf(sc);
+  assert.ok(scIndex < client.signals.indexOf(pc), 'modem state before the bearer change, as MM does');
   assert.deepEqual((await client.getAll(bearer as string, I.bearer)).Ip4Config, { method: 0 });
   assert.deepEqual(sim.dropBearer('A'), [], 'nothing left to drop');
 });

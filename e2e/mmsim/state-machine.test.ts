@@ -58,7 +58,12 @@ test('Enable: disabled → enabling → enabled → searching → registered, wi
   const g2 = await client.getAll(path, I.m3gpp);
   assert.equal(g2.RegistrationState, 4);
   assert.equal(g2.OperatorCode, '');
-  assert.deepEqual(await client.get(path, I.modem, 'SignalQuality'), [0, false]);
+  assert.deepEqual(
+    await client.get(path, I.modem, 'SignalQuality'),
+    [0, true],
+    'as the kit shows after disable',
+  );
+  assert.equal(g2.PacketServiceState, 1);
 });
 
 test('SetPowerState only while disabled; invalid values are InvalidArgs', async (t) => {

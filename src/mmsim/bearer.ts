@@ -89,7 +89,8 @@ export class Bearer {
     return this.#connected;
   }
 
-  markConnected(ifname: string, ip4: VariantDict, ip6: VariantDict): void {
+  /** ProfileId is the modem profile used while connected (MM showed 1 on the kit), -1 otherwise. */
+  markConnected(ifname: string, ip4: VariantDict, ip6: VariantDict, profileId = 1): void {
     this.#attempts++;
     this.#connected = true;
     this.#start = BigInt(Math.floor(Date.now() / 1000));
@@ -99,6 +100,7 @@ export class Bearer {
       Ip6Config: ip6,
       ConnectionError: ['', ''],
       Stats: this.#stats(),
+      ProfileId: profileId,
       Connected: true,
     });
   }
@@ -118,6 +120,7 @@ export class Bearer {
       Interface: '',
       Ip4Config: emptyIpConfig(),
       Ip6Config: emptyIpConfig(),
+      ProfileId: -1,
     };
     if (error) changes.ConnectionError = [error.name, error.message];
     this.iface.update(changes);

@@ -22,6 +22,8 @@ export const MMError = {
   Exists: `${PREFIX}.Core.Exists`,
   WrongSimState: `${PREFIX}.Core.WrongSimState`,
   NoCarrier: `${PREFIX}.Connection.NoCarrier`,
+  /** What the real-MM kit reports for a network-initiated drop. */
+  MeUnknown: `${PREFIX}.MobileEquipment.Unknown`,
   SimNotInserted: `${PREFIX}.MobileEquipment.SimNotInserted`,
   SimPin: `${PREFIX}.MobileEquipment.SimPin`,
   IncorrectPassword: `${PREFIX}.MobileEquipment.IncorrectPassword`,

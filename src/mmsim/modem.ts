@@ -161,6 +161,13 @@ export class Modem {
     };
   }
 
+  /** Settles as if `gone` were already disconnected (to publish the modem state first). */
+  #settleWithout(gone: Bearer | Bearer[], reason: number): void {
+    const list = Array.isArray(gone) ? gone : [gone];
+    const facts = { ...this.#facts(), connected: this.bearers.some((b) => b.connected && !list.includes(b)) };
+    if (this.#alive) this.sm.set(stableState(facts), reason);
+  }
+
   /** Moves to the stable state implied by the facts. */
   settle(reason: number = ModemStateChangeReason.UNKNOWN): void {
     if (!this.#alive) return;
@@ -256,6 +263,10 @@ export class Modem {
       await this.#step();
       this.#enabled = false;
       this.#clearRegistration(Modem3gppRegistrationState.UNKNOWN);
+      // As observed on the kit: location gathering stops, signal quality reads (0, recent).
+      this.ifaces.location.update({ Enabled: 0 });
+      this.ifaces.modem.update({ SignalQuality: [0, true] });
+      this.#refreshSignal();
       this.sm.set(ModemState.DISABLED, ModemStateChangeReason.USER_REQUESTED);
     } finally {
       this.#busy = undefined;
@@ -295,8 +306,7 @@ export class Modem {
 
   setPrimarySimSlot(slot: number): void {
     const slots = this.ifaces.modem.prop('SimSlots') as string[];
-    if (slots.length === 0)
-      throw mmError(MMError.Unsupported, 'Cannot switch sim: multiple SIM slots not supported');
+    if (slots.length === 0) throw mmError(MMError.Unsupported, 'Cannot switch sim: operation not supported');
     if (slot < 1 || slot > slots.length) {
       throw mmError(MMError.InvalidArgs, `Cannot switch sim: requested SIM slot ${slot} is out of range`);
     }
@@ -310,11 +320,8 @@ export class Modem {
     return this.#createBearer(props).path;
   }
 
+  /** MM 1.20 publishes MaxBearers but does not refuse more (the kit accepted 4 with MaxBearers 2). */
   #createBearer(props: VariantDict): Bearer {
-    const max = this.ifaces.modem.prop('MaxBearers') as number;
-    if (this.#bearers.size >= max) {
-      throw mmError(MMError.TooMany, `Cannot create new bearer: already reached maximum (${max})`);
-    }
     const path = this.#host.allocBearerPath();
     const bearer = new Bearer(path, props, {
       connect: (b) => this.connectBearer(b),
@@ -383,6 +390,9 @@ export class Modem {
   }
 
   async #connect(bearer: Bearer): Promise<void> {
+    if (str(bearer.properties, 'apn') === undefined && num(bearer.properties, 'profile-id') === undefined) {
+      throw mmError(MMError.InvalidArgs, '3GPP connection logic requires APN or profile id setting');
+    }
     this.sm.set(ModemState.CONNECTING, ModemStateChangeReason.USER_REQUESTED);
     try {
       await this.#step();
@@ -397,7 +407,12 @@ export class Modem {
       throw mmError(fault.errorName, fault.message);
     }
     const { ip4, ip6 } = this.#ipConfigs(bearer);
-    bearer.markConnected(this.spec.bearer?.interface ?? 'wwan0', ip4, ip6);
+    bearer.markConnected(
+      this.spec.bearer?.interface ?? 'wwan0',
+      ip4,
+      ip6,
+      num(bearer.properties, 'profile-id') ?? 1,
+    );
     this.settle(ModemStateChangeReason.USER_REQUESTED);
   }
 
@@ -440,8 +455,9 @@ export class Modem {
     const lastOne = this.bearers.filter((b) => b.connected).length === 1;
     if (lastOne) this.sm.set(ModemState.DISCONNECTING, ModemStateChangeReason.USER_REQUESTED);
     await sleep(this.#host.timing.step);
+    // Real MM publishes the modem's new state before the bearer's Connected=false.
+    this.#settleWithout(bearer, ModemStateChangeReason.USER_REQUESTED);
     bearer.markDisconnected();
-    this.settle(ModemStateChangeReason.USER_REQUESTED);
   }
 
   async simpleDisconnect(path: string): Promise<void> {
@@ -478,8 +494,11 @@ export class Modem {
   /** Network-initiated disconnect: Connected=false with a ConnectionError, no DISCONNECTING step. */
   dropBearer(errorName: string, message: string, path?: string): string[] {
     const victims = this.bearers.filter((b) => b.connected && (path === undefined || b.path === path));
+    if (victims.length === 0) return [];
+    // Observed on MM 1.20 (kit, network-initiated drop): StateChanged(11, 8, USER_REQUESTED) first,
+    // then the bearer's Connected=false with ConnectionError.
+    this.#settleWithout(victims, ModemStateChangeReason.USER_REQUESTED);
     for (const b of victims) b.markDisconnected({ name: errorName, message });
-    if (victims.length > 0) this.settle(ModemStateChangeReason.FAILURE);
     return victims.map((b) => b.path);
   }
 
@@ -525,15 +544,12 @@ export class Modem {
 
   #clearRegistration(reg: number): void {
     this.#registered = false;
-    this.ifaces.modem.update({ AccessTechnologies: 0, SignalQuality: [0, false] });
+    this.ifaces.modem.update({ AccessTechnologies: 0 });
     this.ifaces.modem3gpp.update({
       RegistrationState: reg,
       OperatorCode: '',
       OperatorName: '',
-      PacketServiceState:
-        reg === Modem3gppRegistrationState.UNKNOWN
-          ? Modem3gppPacketServiceState.UNKNOWN
-          : Modem3gppPacketServiceState.DETACHED,
+      PacketServiceState: Modem3gppPacketServiceState.DETACHED,
     });
   }
 
@@ -566,7 +582,7 @@ export class Modem {
   }
 
   register(operatorId: string): void {
-    if (!this.#enabled) throw mmError(MMError.WrongState, 'Cannot register modem: not enabled');
+    if (!this.#enabled) throw mmError(MMError.WrongState, 'Cannot register modem: not yet enabled');
     if (operatorId === '' || operatorId === this.#network.operatorCode) return;
     const cand = (this.spec.scanResults ?? []).find(
       (r) => r.operatorCode === operatorId && (r.status ?? 'available') !== 'forbidden',
@@ -580,7 +596,7 @@ export class Modem {
   }
 
   async scan(): Promise<VariantDict[]> {
-    if (!this.#enabled) throw mmError(MMError.WrongState, 'Cannot scan networks: not enabled');
+    if (!this.#enabled) throw mmError(MMError.WrongState, `modem in ${stateNick(this.state)} state`);
     await sleep(this.#host.timing.scan);
     if (!this.#alive) throw mmError(MMError.Aborted, 'Modem was removed');
     return (this.spec.scanResults ?? []).map((r) => {
@@ -777,7 +793,7 @@ export class Modem {
       State: ModemState.UNKNOWN,
       StateFailedReason: sim ? ModemStateFailedReason.NONE : ModemStateFailedReason.SIM_MISSING,
       AccessTechnologies: 0,
-      SignalQuality: [0, false],
+      SignalQuality: [0, true],
       OwnNumbers: [...(s.ownNumbers ?? [])],
       PowerState: powerState(s.powerState ?? 'on'),
       SupportedModes: modes,
@@ -815,4 +831,25 @@ function sourceNames(mask: number): string {
   return SOURCE_NICKS.filter(([bit]) => mask & bit)
     .map(([, nick]) => nick)
     .join(', ');
+}
+
+const STATE_NICKS: Readonly<Record<number, string>> = {
+  [ModemState.FAILED]: 'failed',
+  [ModemState.UNKNOWN]: 'unknown',
+  [ModemState.INITIALIZING]: 'initializing',
+  [ModemState.LOCKED]: 'locked',
+  [ModemState.DISABLED]: 'disabled',
+  [ModemState.DISABLING]: 'disabling',
+  [ModemState.ENABLING]: 'enabling',
+  [ModemState.ENABLED]: 'enabled',
+  [ModemState.SEARCHING]: 'searching',
+  [ModemState.REGISTERED]: 'registered',
+  [ModemState.DISCONNECTING]: 'disconnecting',
+  [ModemState.CONNECTING]: 'connecting',
+  [ModemState.CONNECTED]: 'connected',
+};
+
+/** MM's wording in "modem in disabled state" errors. */
+function stateNick(state: number): string {
+  return STATE_NICKS[state] ?? 'unknown';
 }
