@@ -17,6 +17,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
 const TUN_HOLDER = `
 import fcntl, os, select, struct, sys
@@ -58,7 +59,10 @@ export interface Netns {
   ip(args: readonly string[]): void;
   /** Adds and holds more tun devices (carrier up, admin down until set up). */
   addTuns(names: readonly string[]): Promise<void>;
-  /** Runs `node --import tsx script ...args` inside the namespace; never throws on exit status. */
+  /**
+   * Runs `node --import tsx script ...args` inside the namespace, from the repository root (a relative
+   * script path is relative to it); never throws on exit status.
+   */
   runNode(
     script: string,
     args?: readonly string[],
@@ -67,6 +71,8 @@ export interface Netns {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** The repository root: children run from there so `--import tsx` and relative scripts resolve. */
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function uniqueName(): string {
   return `mmt-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -136,6 +142,7 @@ export async function withNetns<T>(
             ['netns', 'exec', name, process.execPath, '--import', 'tsx', script, ...args],
             {
               stdio: ['ignore', 'pipe', 'pipe'],
+              cwd: REPO_ROOT,
               env: { ...process.env, ...ro.env },
             },
           );
