@@ -97,11 +97,16 @@ export class BusHost {
     const bus = this.#bus;
     if (!bus) return;
     this.#bus = undefined;
-    try {
-      await bus.releaseName(MM_BUS_NAME);
-    } catch {
-      // The daemon may already be gone; closing the connection releases the name anyway.
-    }
+    // A call on a dead connection never settles (node-stack.md §1.4.10): bound the wait. Closing
+    // the connection releases the name anyway; releasing first just orders the signals like MM's exit.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      bus.releaseName(MM_BUS_NAME).catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1000);
+      }),
+    ]);
+    clearTimeout(timer);
     unexportPath(bus, MM_PATH);
     for (const path of this.#objects.keys()) unexportPath(bus, path);
     bus.disconnect();
