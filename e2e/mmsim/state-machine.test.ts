@@ -279,5 +279,6 @@ test('Manager: Version, SetLogging levels, ScanDevices, ReportKernelEvent valida
   ]);
   assert.equal(bad.type, `${E}.InvalidArgs`);
   const wrongSig = await client.callFails(MM, I.manager, 'SetLogging', 'u', [1]);
-  assert.equal(wrongSig.type, 'org.freedesktop.DBus.Error.UnknownMethod');
+  assert.equal(wrongSig.type, 'org.freedesktop.DBus.Error.InvalidArgs', 'GDBus wording, as real MM');
+  assert.equal(wrongSig.text, 'Type of message, “(u)”, does not match expected type “(s)”');
 });

@@ -22,6 +22,8 @@ import { objectManagerSpec } from './spec.js';
 const DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
 const METHOD_CALL = 1;
+const DBUS_UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
+const DBUS_INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs';
 
 export interface HangRule {
   readonly member: string;
@@ -191,7 +193,47 @@ export class BusHost {
       bus.send(dbus.Message.newMethodReturn(msg as dbus.Message, 's', [this.introspect(msg.path)]));
       return true;
     }
-    return false;
+    const error = this.#genericError(msg);
+    if (!error) return false;
+    // dbus-next's typings say `msg: string`; the implementation takes the call Message.
+    bus.send(dbus.Message.newError(msg as unknown as string, error[0], error[1]));
+    return true;
+  }
+
+  /**
+   * The errors GDBus (hence ModemManager) gives for calls that do not reach a handler, with its
+   * wording (observed on the real-MM kit). dbus-next's own answers differ, and its Properties.Set
+   * even replies twice; everything valid falls through to dbus-next.
+   */
+  #genericError(msg: RawMessage): [string, string] | undefined {
+    if (!msg.path || !msg.interface || !msg.member || msg.interface === IFACE.peer) return undefined;
+    const ifaces = msg.path === MM_PATH ? this.#root : this.#objects.get(msg.path);
+    if (!ifaces) return [DBUS_UNKNOWN_METHOD, `Object does not exist at path “${msg.path}”`];
+    const sig = msg.signature ?? '';
+    const body = msg.body ?? [];
+    if (msg.interface === IFACE.properties) {
+      const want = { Get: 'ss', GetAll: 's', Set: 'ssv' }[msg.member];
+      if (want === undefined || sig !== want) return undefined;
+      const iface = ifaces.find((i) => i.name === body[0]);
+      if (!iface) return [DBUS_INVALID_ARGS, `No such interface “${String(body[0])}”`];
+      if (msg.member === 'GetAll') return undefined;
+      const prop = iface.spec.properties[String(body[1])];
+      if (!prop) return [DBUS_INVALID_ARGS, `No such property “${String(body[1])}”`];
+      if (msg.member === 'Set' && prop.access === 'read') {
+        return [DBUS_INVALID_ARGS, `Property “${String(body[1])}” is not writable`];
+      }
+      return undefined;
+    }
+    const iface = ifaces.find((i) => i.name === msg.interface);
+    if (!iface)
+      return [DBUS_UNKNOWN_METHOD, `No such interface “${msg.interface}” on object at path ${msg.path}`];
+    const method = iface.spec.methods[msg.member];
+    if (!method) return [DBUS_UNKNOWN_METHOD, `No such method “${msg.member}”`];
+    const expected = method.in.map((a) => a.type).join('');
+    if (sig !== expected) {
+      return [DBUS_INVALID_ARGS, `Type of message, “(${sig})”, does not match expected type “(${expected})”`];
+    }
+    return undefined;
   }
 }
 

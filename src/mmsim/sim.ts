@@ -39,7 +39,8 @@ export class SimCard {
       },
       {
         SendPin: (pin: string) => {
-          if (!this.#locked) return;
+          if (!this.#locked)
+            throw mmError(MMError.WrongState, 'Cannot send PIN: device is not SIM-PIN locked');
           if (pin !== this.spec.pin) throw mmError(MMError.IncorrectPassword, 'Incorrect password');
           this.#locked = false;
           onUnlock();
