@@ -101,7 +101,8 @@ class SimBackend implements MMBackend {
   static async start(spec: ModemSpec = KIT_MODEM): Promise<SimBackend> {
     const bus = await startPrivateBus();
     try {
-      const sim = await ModemManagerSimulator.start({ busAddress: bus.address });
+      // The kit's modem registers at once after enabling: enabled → registered, no searching.
+      const sim = await ModemManagerSimulator.start({ busAddress: bus.address, timing: { search: 0 } });
       sim.addModem(spec);
       return new SimBackend(bus, sim);
     } catch (e) {

@@ -282,3 +282,21 @@ test('Manager: Version, SetLogging levels, ScanDevices, ReportKernelEvent valida
   assert.equal(wrongSig.type, 'org.freedesktop.DBus.Error.InvalidArgs', 'GDBus wording, as real MM');
   assert.equal(wrongSig.text, 'Type of message, “(u)”, does not match expected type “(s)”');
 });
+
+test('timing.search = 0: enabled → registered without searching (like the real-MM kit)', async (t) => {
+  const f = await startFixture(t, { timing: { search: 0 } });
+  if (!f) return;
+  const { sim, client } = f;
+  const path = sim.addModem({ network: NET });
+  const from = client.signals.length;
+  await client.call(path, I.modem, 'Enable', 'b', [true]);
+  await until(async () => (await client.get(path, I.modem, 'State')) === 8, 'registered');
+  assert.deepEqual(
+    client.find((s) => s.path === path && s.member === 'StateChanged', from).map((s) => s.args),
+    [
+      [3, 5, 1],
+      [5, 6, 1],
+      [6, 8, 0],
+    ],
+  );
+});

@@ -238,9 +238,13 @@ export class Modem {
   async #register(): Promise<void> {
     const reg = this.#network.registration ?? 'home';
     if (reg === 'idle') return;
-    this.ifaces.modem3gpp.update({ RegistrationState: Modem3gppRegistrationState.SEARCHING });
-    this.sm.set(ModemState.SEARCHING);
-    await this.#step();
+    const search = this.#host.timing.search;
+    if (search > 0 || !isRegistered(reg)) {
+      this.ifaces.modem3gpp.update({ RegistrationState: Modem3gppRegistrationState.SEARCHING });
+      this.sm.set(ModemState.SEARCHING);
+      await sleep(search);
+      if (!this.#alive) return;
+    }
     if (!this.#enabled) return;
     const now = this.#network.registration ?? 'home';
     if (isRegistered(now)) {

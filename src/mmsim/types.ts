@@ -152,6 +152,11 @@ export interface ModemSpec {
 export interface Timing {
   /** Each intermediate state step (enabling, searching, connecting, ...). */
   step: number;
+  /**
+   * Time in SEARCHING after enabling before the registration the network allows. 0 skips the
+   * SEARCHING state (enabled → registered), as the real-MM kit's modem does.
+   */
+  search: number;
   /** Modem3gpp.Scan duration. */
   scan: number;
   /** Re-probe after SetPrimarySimSlot / ReportKernelEvent add. */
@@ -167,6 +172,7 @@ export interface Timing {
 
 export const DEFAULT_TIMING: Timing = {
   step: 2,
+  search: 2,
   scan: 20,
   probe: 10,
   registrationWait: 2000,
