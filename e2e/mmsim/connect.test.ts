@@ -239,3 +239,22 @@ test('CreateBearer / ListBearers / Bearer.Connect / Bearer.Disconnect / DeleteBe
   assert.equal(notFound.type, `${E}.Core.InvalidArgs`, 'what MM 1.20 answers (checked on the real-MM kit)');
   assert.match(notFound.text, /Cannot delete bearer: no bearer found with path/);
 });
+
+test('a second bearer connects while the modem stays CONNECTED; state follows the last connected bearer', async (t) => {
+  const f = await startFixture(t);
+  if (!f) return;
+  const { sim, client } = f;
+  const path = sim.addModem(DUAL);
+  const [b1] = await client.call(path, I.simple, 'Connect', 'a{sv}', [{ apn: V.s('one') }]);
+  const from = client.signals.length;
+  const [b2] = await client.call(path, I.simple, 'Connect', 'a{sv}', [{ apn: V.s('two') }]);
+  assert.notEqual(b2, b1);
+  assert.deepEqual(
+    client.find((s) => s.path === path && s.member === 'StateChanged', from),
+    [],
+  );
+  await client.call(path, I.simple, 'Disconnect', 'o', [b1]);
+  assert.equal(await client.get(path, I.modem, 'State'), 11, 'b2 is still connected');
+  await client.call(path, I.simple, 'Disconnect', 'o', [b2]);
+  assert.equal(await client.get(path, I.modem, 'State'), 8);
+});

@@ -397,7 +397,10 @@ export class Modem {
     if (str(bearer.properties, 'apn') === undefined && num(bearer.properties, 'profile-id') === undefined) {
       throw mmError(MMError.InvalidArgs, '3GPP connection logic requires APN or profile id setting');
     }
-    this.sm.set(ModemState.CONNECTING, ModemStateChangeReason.USER_REQUESTED);
+    // MM's modem state is CONNECTED while any bearer is: a second bearer connects silently.
+    if (!this.bearers.some((b) => b.connected)) {
+      this.sm.set(ModemState.CONNECTING, ModemStateChangeReason.USER_REQUESTED);
+    }
     try {
       await this.#step();
     } catch (e) {
