@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Configurators } from '../../reconciler/api.js';
 import { Controller } from '../../reconciler/controller.js';
 import { syncGraph } from '../../reconciler/graph.js';
 import {
@@ -45,7 +44,7 @@ const defaults = () =>
 export const controllerScenario: Scenario = async ({ nl, c, resolvDir }) => {
   const ctl = new Controller({
     name: 'net',
-    configurators: c as unknown as Configurators,
+    configurators: c,
     predicates: netPredicates,
     defaultTimeoutMs: 5000,
     backoff: { baseMs: 20, maxMs: 200, factor: 2, jitter: 0 },

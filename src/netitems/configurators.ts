@@ -32,12 +32,13 @@ export interface NetConfiguratorOptions {
   readonly timeoutMs?: number;
 }
 
-export interface NetConfigurators {
+/** A type alias, not an interface, so it is assignable to the reconciler's `Configurators` record. */
+export type NetConfigurators = {
   readonly [LINK]: Configurator<LinkSpec>;
   readonly [ADDRESS]: Configurator<AddressSpec>;
   readonly [ROUTE]: Configurator<RouteSpec>;
   readonly [DNS]: Configurator<DnsSpec>;
-}
+};
 
 async function ignoreGone(p: Promise<void>): Promise<void> {
   try {
