@@ -1,0 +1,326 @@
+/**
+ * Config files: read, parse and validate once (CLIs), or watch one for its whole life (the agent).
+ *
+ * The agent never exits because of its input. Every outcome is an event: a valid config goes to
+ * onConfig, anything else (missing, unreadable, not JSON, schema errors) to onError with a one-line
+ * message and, for schema errors, every failing field as a JSON pointer. The caller keeps the last
+ * good config in force.
+ *
+ * Watching: the *directory* is watched and events are filtered by the file's name, because editors,
+ * `mv`, and EVE's own WriteRename replace a file by renaming a new one over it, and an fs.watch on
+ * the file itself follows the old inode and goes silent after the first replace. Bursts of events
+ * (truncate + write + close, or create + rename) are coalesced (debounceMs), and a file whose bytes
+ * did not change since the last read is not reported again. A slow poll (pollMs) backs up inotify:
+ * it re-reads the file and re-creates the watch if the directory was deleted and re-created.
+ *
+ * A deleted file is an error event ("config file missing"), and the last good config stays in
+ * force. EVE's nim treats an *unpublished* WwanConfig as an empty config (every modem radio-off);
+ * a pubsub delete is a deliberate act by nim, whereas a file vanishing from disk is far more often
+ * an operator mistake or a deploy in progress, and turning every radio off on a remote device for
+ * that would cut the very link needed to fix it. To turn modems off, write a config that says so.
+ *
+ * "Unchanged" means the same bytes as the previous read, whatever that read's outcome: a file going
+ * from good to broken and back to the same good bytes is reported again, so the agent learns the
+ * error is gone.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { ConfigItemValueMap, WwanConfig } from '../schemas/types.generated.js';
+import {
+  type FieldError,
+  type Validation,
+  validateGlobalConfig,
+  validateWwanConfig,
+} from '../schemas/validate.js';
+
+export type ConfigValidator<T> = (value: unknown) => Validation<T>;
+
+export type ConfigFileErrorKind = 'missing' | 'unreadable' | 'json' | 'schema' | 'watch' | 'handler';
+
+export interface ConfigFileError {
+  readonly kind: ConfigFileErrorKind;
+  /** The config file's path. */
+  readonly file: string;
+  /** One line, for a log entry or a status ConfigError. */
+  readonly message: string;
+  /** Schema errors: one per failing field (JSON pointer). Otherwise a single document-level entry. */
+  readonly errors: readonly FieldError[];
+  /** For invalid JSON, where the parser stopped (1-based), when it says. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export type ReadResult<T> =
+  | { readonly ok: true; readonly value: T; readonly raw: string }
+  | ({ readonly ok: false } & ConfigFileError);
+
+/** Larger than any sane config (a WwanConfig with encrypted credentials for 8 modems is a few KB). */
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+function failure(
+  kind: ConfigFileErrorKind,
+  file: string,
+  message: string,
+  extra: Partial<ConfigFileError> = {},
+) {
+  return {
+    ok: false as const,
+    kind,
+    file,
+    message,
+    errors: extra.errors ?? [{ path: '', message }],
+    ...(extra.line !== undefined ? { line: extra.line, column: extra.column } : {}),
+  };
+}
+
+/** Where JSON.parse stopped, as 1-based line and column, from its message (Node 20: "at position N"). */
+function jsonErrorPosition(text: string, message: string): { line: number; column: number } | undefined {
+  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
+  const pos = /at position (\d+)/.exec(message);
+  const offset = pos ? Number(pos[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  if (offset === undefined) return undefined;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/** Parses and validates config text; never throws. */
+export function parseConfigText<T>(file: string, raw: string, validate: ConfigValidator<T>): ReadResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const at = jsonErrorPosition(raw, msg);
+    const reason = msg
+      .replace(/,? ?"[^"]*" is not valid JSON/, '')
+      .replace(/ in JSON at position \d+.*$/, '');
+    const where = at ? ` at line ${at.line} column ${at.column}` : '';
+    return failure('json', file, `invalid JSON in ${file}${where}: ${reason}`, at ?? {});
+  }
+  const v = validate(json);
+  if (v.ok) return { ok: true, value: v.value, raw };
+  const detail = v.errors.map((x) => `${x.path || '(document)'}: ${x.message}`).join('; ');
+  return failure('schema', file, `invalid config in ${file}: ${detail}`, { errors: v.errors });
+}
+
+type Bytes = { ok: true; data: Buffer } | ({ ok: false } & ConfigFileError);
+
+function errnoOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e
+    ? String((e as { code: unknown }).code)
+    : undefined;
+}
+
+async function readBytes(file: string, maxBytes: number): Promise<Bytes> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) return failure('unreadable', file, `cannot read ${file}: not a regular file`);
+      if (st.size > maxBytes)
+        return failure('unreadable', file, `cannot read ${file}: ${st.size} bytes, more than ${maxBytes}`);
+      return { ok: true, data: await fh.readFile() };
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR')
+      return failure('missing', file, `config file missing: ${file}`);
+    const msg = e instanceof Error ? e.message : String(e);
+    return failure('unreadable', file, `cannot read ${file}: ${msg}`);
+  }
+}
+
+/** Reads, parses and validates a config file once (for CLIs); never throws. */
+export async function readConfigFileOnce<T>(
+  file: string,
+  validate: ConfigValidator<T>,
+  maxBytes = DEFAULT_MAX_BYTES,
+): Promise<ReadResult<T>> {
+  const b = await readBytes(file, maxBytes);
+  if (!b.ok) return b;
+  return parseConfigText(file, b.data.toString('utf8'), validate);
+}
+
+export interface WatchOptions<T> {
+  /** A valid config: different bytes from the previous read. `raw` is the file's text. */
+  onConfig(value: T, raw: string): void;
+  /** Anything else. The caller keeps its last good config. Thrown errors are swallowed. */
+  onError(err: ConfigFileError): void;
+  /** Stops the watch; no callback runs after it is aborted. */
+  readonly signal: AbortSignal;
+  /** Quiet time after the last file event before reading (default 50 ms). */
+  readonly debounceMs?: number;
+  /** Safety re-read and re-watch period (default 5000 ms; 0 turns it off). */
+  readonly pollMs?: number;
+  readonly maxBytes?: number;
+}
+
+export interface ConfigWatcher {
+  /** Resolves once the initial read has been reported (to onConfig or onError). */
+  readonly ready: Promise<void>;
+  /** Re-reads the file now (debounced), e.g. on SIGHUP. */
+  check(): void;
+}
+
+/** Watches a config file validated by `validate`; see the module comment. Never throws. */
+export function watchFile<T>(
+  file: string,
+  validate: ConfigValidator<T>,
+  opts: WatchOptions<T>,
+): ConfigWatcher {
+  const { signal } = opts;
+  const debounceMs = opts.debounceMs ?? 50;
+  const pollMs = opts.pollMs ?? 5000;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const dir = dirname(file);
+  const name = basename(file);
+
+  // What the previous read saw: the bytes, or the kind of failure to read them (so a file that
+  // stays missing is reported once, not on every unrelated event in its directory).
+  let last: Buffer | string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let reading = false;
+  let again = false;
+  let watcher: FSWatcher | undefined;
+  let watchedIno: number | undefined;
+  let lastWatchError: string | undefined;
+
+  const emitError = (err: ConfigFileError) => {
+    if (signal.aborted) return;
+    try {
+      opts.onError(err);
+    } catch {
+      // The error sink itself failed; there is nowhere left to report it, and throwing here
+      // would surface as an uncaught exception in a timer and end the agent.
+    }
+  };
+
+  const readAndReport = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      const b = await readBytes(file, maxBytes);
+      if (signal.aborted) return;
+      if (!b.ok) {
+        const key = `${b.kind}:${b.message}`;
+        if (last === key) return;
+        last = key;
+        const { ok: _ok, ...err } = b;
+        emitError(err);
+        return;
+      }
+      if (Buffer.isBuffer(last) && last.equals(b.data)) return;
+      last = b.data;
+      const r = parseConfigText(file, b.data.toString('utf8'), validate);
+      if (!r.ok) {
+        const { ok: _ok, ...err } = r;
+        emitError(err);
+        return;
+      }
+      try {
+        opts.onConfig(r.value, r.raw);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        emitError(failure('handler', file, `config handler failed: ${msg}`));
+      }
+    } finally {
+      reading = false;
+      if (again && !signal.aborted) {
+        again = false;
+        schedule();
+      }
+    }
+  };
+
+  const schedule = () => {
+    if (signal.aborted) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void readAndReport();
+    }, debounceMs);
+  };
+
+  const closeWatch = () => {
+    watcher?.close();
+    watcher = undefined;
+    watchedIno = undefined;
+  };
+
+  const startWatch = async (): Promise<void> => {
+    if (signal.aborted || watcher) return;
+    try {
+      const st = await stat(dir);
+      if (signal.aborted || watcher) return;
+      const w = watch(dir, { persistent: true }, (_event, filename) => {
+        // Linux always names the entry; a null name could be ours, so look.
+        if (filename === null || filename.toString() === name) schedule();
+      });
+      w.on('error', (e) => {
+        emitError(failure('watch', file, `watching ${dir} failed: ${e.message}; retrying`));
+        closeWatch();
+      });
+      watcher = w;
+      watchedIno = st.ino;
+      lastWatchError = undefined;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      // A missing directory means a missing file, which readAndReport already says.
+      if (errnoOf(e) !== 'ENOENT' && lastWatchError !== msg) {
+        lastWatchError = msg;
+        emitError(failure('watch', file, `cannot watch ${dir}: ${msg}; retrying`));
+      }
+    }
+  };
+
+  /** Safety net: a missed event, or the directory replaced under the watch. */
+  const poll = async () => {
+    if (signal.aborted) return;
+    if (watcher) {
+      const ino = await stat(dir).then(
+        (s) => s.ino,
+        () => undefined,
+      );
+      if (ino !== watchedIno) closeWatch();
+    }
+    const fresh = !watcher;
+    await startWatch();
+    if (fresh && watcher) schedule();
+    else void readAndReport();
+  };
+
+  const pollTimer = pollMs > 0 ? setInterval(() => void poll(), pollMs) : undefined;
+  pollTimer?.unref();
+
+  signal.addEventListener(
+    'abort',
+    () => {
+      if (timer) clearTimeout(timer);
+      if (pollTimer) clearInterval(pollTimer);
+      closeWatch();
+    },
+    { once: true },
+  );
+
+  // Watch first, then read: a change between the two is then caught by the watch.
+  const ready = startWatch().then(() => readAndReport());
+
+  return { ready, check: schedule };
+}
+
+/** Watches a WwanConfig file. */
+export function watchConfigFile(file: string, opts: WatchOptions<WwanConfig>): ConfigWatcher {
+  return watchFile(file, validateWwanConfig, opts);
+}
+
+/** Watches a global config (ConfigItemValueMap) file. */
+export function watchGlobalConfigFile(file: string, opts: WatchOptions<ConfigItemValueMap>): ConfigWatcher {
+  return watchFile(file, validateGlobalConfig, opts);
+}
