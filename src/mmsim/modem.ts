@@ -425,7 +425,9 @@ export class Modem {
 
   #requestedFamily(bearer: Bearer): number {
     const requested = num(bearer.properties, 'ip-type');
-    if (requested !== undefined && requested !== BearerIpFamily.ANY) return requested;
+    if (requested !== undefined && requested !== BearerIpFamily.ANY && requested !== BearerIpFamily.NONE) {
+      return requested;
+    }
     const ip = this.spec.bearer;
     const fallback: IpTypeName = ip?.ipv4 && ip?.ipv6 ? 'ipv4v6' : ip?.ipv6 ? 'ipv6' : 'ipv4';
     return ipFamily(fallback);

@@ -33,7 +33,12 @@ const BEARER_KEYS: Readonly<Record<string, string>> = {
 
 const SIMPLE_ONLY_KEYS: Readonly<Record<string, string>> = { pin: 's', 'operator-id': 's' };
 
+/**
+ * ip-type values MM 1.20 takes (checked on the kit: NONE means "modem default"). Anything else is
+ * refused here because real MM 1.20.4 crashes on it (3 and 0xFFFFFFFF, 1.24's ANY, were tried).
+ */
 const IP_TYPES: ReadonlySet<number> = new Set([
+  BearerIpFamily.NONE,
   BearerIpFamily.IPV4,
   BearerIpFamily.IPV6,
   BearerIpFamily.IPV4V6,

@@ -35,6 +35,9 @@ test('validateProps accepts MM bearer keys with MM types and rejects the rest', 
   invalid({ bogus: v.s('x') });
   invalid({ pin: v.s('1234') }, 'bearer');
   invalid({ 'allowed-auth': v.u(64) });
+  invalid({ 'ip-type': v.u(3) }); // real MM 1.20.4 crashes on these two
+  invalid({ 'ip-type': v.u(0xffffffff) });
+  for (const ok of [0, 1, 2, 4, 8, 0xfffffff7]) validateProps({ 'ip-type': v.u(ok) }, 'bearer');
   invalid(null);
   assert.deepEqual(
     Object.keys(validateProps({ pin: v.s('1'), 'operator-id': v.s('00101') }, 'simple-connect')),
