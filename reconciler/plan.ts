@@ -31,7 +31,6 @@ import type { ClusterPath, Graph, GraphNode } from './graph.js';
 import { changedKeys, compareKeys, findCycles, lineageOf } from './graph.js';
 import { MinHeap } from './heap.js';
 import { contentKey, depKeys, formatRef, keyOf, refFromKey, specKey } from './item.js';
-import { appendTo } from './multimap.js';
 
 export interface PlanOptions {
   /** Implementations of the predicates named by dependencies. An unknown name counts as unsatisfied. */

@@ -113,8 +113,9 @@ describe('eve-libs defects', () => {
     assert.equal(p.steps[0]?.reason.detail, 'changed: /apn');
     assert.deepEqual(p.steps[0]?.patch, [{ op: 'replace', path: '/apn', value: 'new' }]);
     assert.equal(
-      cur.nodes.get('t/conn')?.item.spec && (cur.nodes.get('t/conn')?.item.spec as { apn: string }).apn,
+      (cur.nodes.get('t/conn')?.item.spec as { apn: string } | undefined)?.apn,
       'old',
+      'planning changed nothing',
     );
   });
 

@@ -1,0 +1,275 @@
+/**
+ * Configurators of the ModemManager-side items. Each looks the modem's current D-Bus path up at call
+ * time (paths change when a modem reappears) and passes its AbortSignal and timeout to every call.
+ * Deleting something on a modem that is gone succeeds: there is nothing left to undo.
+ */
+import type { Configurator, Item, OpContext, Predicates } from '../../reconciler/api.js';
+import { PermanentError } from '../../reconciler/api.js';
+import type { ModemManagerCalls } from '../modemmanager/calls.js';
+import { classify } from '../modemmanager/errors.js';
+import type { ModemView } from '../modemmanager/snapshot.js';
+import {
+  BearerAllowedAuth,
+  BearerIpFamily,
+  ModemLocationSource,
+  ModemPowerState,
+  ModemState,
+} from '../modemmanager/types.js';
+import type { ModemSecrets } from './credentials.js';
+import type {
+  AttachSpec,
+  AuthProtocol,
+  ConnectionSpec,
+  IpType,
+  LocationSpec,
+  ModesSpec,
+  RadioSpec,
+  SignalSpec,
+  SimSlotSpec,
+} from './types.js';
+import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SIGNAL, SIM_SLOT } from './types.js';
+
+export interface ModemAccess {
+  readonly calls: ModemManagerCalls;
+  /** The modem's current view by item name; undefined when it is absent. */
+  view(name: string): ModemView | undefined;
+  secrets(name: string): ModemSecrets;
+}
+
+export const modemPredicates: Predicates = {
+  radioOn: (spec) => (spec as RadioSpec).on === true,
+};
+
+class ModemGone extends Error {
+  override readonly name = 'ModemGone';
+}
+
+function pathOf(access: ModemAccess, name: string): string {
+  const v = access.view(name);
+  if (!v) throw new ModemGone(`modem ${name} is not present in ModemManager`);
+  return v.path;
+}
+
+/** Runs a delete-like action; a modem that is gone has nothing to undo. */
+async function undo(access: ModemAccess, name: string, fn: (path: string) => Promise<void>): Promise<void> {
+  const v = access.view(name);
+  if (!v) return;
+  try {
+    await fn(v.path);
+  } catch (e) {
+    if (classify(e) === 'gone') return;
+    throw e;
+  }
+}
+
+/** Errors that retrying cannot fix until the config changes are permanent (no backoff retries). */
+function rethrow(e: unknown): never {
+  const cls = classify(e);
+  if (cls === 'config' || cls === 'permission') {
+    const p = new PermanentError(e instanceof Error ? e.message : String(e));
+    p.cause = e;
+    throw p;
+  }
+  throw e;
+}
+
+const opts = (ctx: OpContext) => ({ signal: ctx.signal });
+
+async function setRadio(access: ModemAccess, name: string, on: boolean, ctx: OpContext): Promise<void> {
+  const path = pathOf(access, name);
+  const v = access.view(name)!;
+  const state = v.modem.State ?? ModemState.Unknown;
+  try {
+    if (on) {
+      if (v.modem.PowerState !== ModemPowerState.On) {
+        if (state >= ModemState.Enabling) await access.calls.enable(path, false, opts(ctx));
+        await access.calls.setPowerState(path, ModemPowerState.On, opts(ctx));
+      }
+      if (state < ModemState.Enabling || v.modem.PowerState !== ModemPowerState.On) {
+        await access.calls.enable(path, true, opts(ctx));
+      }
+    } else {
+      if (state >= ModemState.Enabling || state === ModemState.Failed) {
+        try {
+          await access.calls.enable(path, false, opts(ctx));
+        } catch (e) {
+          // A failed modem may refuse to disable and still accept a power change (EVE does the same).
+          if (state !== ModemState.Failed) throw e;
+        }
+      }
+      if (v.modem.PowerState === ModemPowerState.On) {
+        await access.calls.setPowerState(path, ModemPowerState.Low, opts(ctx));
+      }
+    }
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+const ipFamily: Record<IpType, BearerIpFamily | undefined> = {
+  '': undefined,
+  ipv4: BearerIpFamily.Ipv4,
+  ipv6: BearerIpFamily.Ipv6,
+  ipv4v6: BearerIpFamily.Ipv4v6,
+};
+const allowedAuth: Record<AuthProtocol, number | undefined> = {
+  '': undefined,
+  pap: BearerAllowedAuth.Pap,
+  chap: BearerAllowedAuth.Chap,
+  'pap-and-chap': BearerAllowedAuth.Pap | BearerAllowedAuth.Chap,
+};
+
+function bearerProps(spec: AttachSpec, creds: { user: string; password: string } | undefined) {
+  const ipType = ipFamily[spec.ipType];
+  const auth = allowedAuth[spec.auth];
+  return {
+    apn: spec.apn,
+    ...(ipType !== undefined ? { ipType } : {}),
+    ...(auth !== undefined ? { allowedAuth: auth } : {}),
+    ...(creds?.user ? { user: creds.user } : {}),
+    ...(creds?.password ? { password: creds.password } : {}),
+  };
+}
+
+/** Which fields of a connection change force a reconnect: all of them (a bearer is immutable). */
+function connectionRecreate(oldItem: Item<ConnectionSpec>, newItem: Item<ConnectionSpec>): string {
+  const o = oldItem.spec;
+  const n = newItem.spec;
+  const what =
+    o.apn !== n.apn
+      ? 'APN changed'
+      : o.ipType !== n.ipType
+        ? 'IP type changed'
+        : o.auth !== n.auth || o.user !== n.user || o.credentials !== n.credentials
+          ? 'credentials changed'
+          : o.allowRoaming !== n.allowRoaming
+            ? 'roaming changed'
+            : 'connection settings changed';
+  return `${what}: connection will be re-established, expect downtime`;
+}
+
+export function createModemConfigurators(access: ModemAccess): Record<string, Configurator<never>> {
+  const radio: Configurator<RadioSpec> = {
+    create: (it, ctx) => setRadio(access, it.name, it.spec.on, ctx),
+    modify: (_o, it, ctx) => setRadio(access, it.name, it.spec.on, ctx),
+    // The item goes when the modem goes or changes hands: leave the radio as it is.
+    delete: () => {},
+    timeoutMs: 150_000,
+  };
+  const simSlot: Configurator<SimSlotSpec> = {
+    create: async (it, ctx) => {
+      const path = pathOf(access, it.name);
+      try {
+        await access.calls.setPrimarySimSlot(path, it.spec.slot, opts(ctx));
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => simSlot.create(it, ctx),
+    delete: () => {},
+    timeoutMs: 90_000,
+  };
+  const modes: Configurator<ModesSpec> = {
+    create: async (it, ctx) => {
+      try {
+        await access.calls.setCurrentModes(
+          pathOf(access, it.name),
+          it.spec.allowed,
+          it.spec.preferred,
+          opts(ctx),
+        );
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => modes.create(it, ctx),
+    delete: () => {},
+  };
+  const attach: Configurator<AttachSpec> = {
+    create: async (it, ctx) => {
+      const creds = access.secrets(it.name).attach;
+      try {
+        await access.calls.setInitialEpsBearerSettings(
+          pathOf(access, it.name),
+          bearerProps(it.spec, creds),
+          opts(ctx),
+        );
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => attach.create(it, ctx),
+    // Without an attach APN the modem keeps what it has (there is no "unset" in ModemManager).
+    delete: () => {},
+    timeoutMs: 90_000,
+  };
+  const connection: Configurator<ConnectionSpec> = {
+    create: async (it, ctx) => {
+      const path = pathOf(access, it.name);
+      const creds = access.secrets(it.name).connection;
+      // A stale bearer with other settings makes MM refuse ("interface in use"): start clean.
+      for (const b of access.view(it.name)?.bearers ?? []) {
+        if (b.props.Connected !== true && b.props.BearerType !== 2) {
+          await access.calls.deleteBearer(path, b.path, opts(ctx)).catch(() => {});
+        }
+      }
+      try {
+        await access.calls.connect(
+          path,
+          { ...bearerProps(it.spec, creds), allowRoaming: it.spec.allowRoaming },
+          opts(ctx),
+        );
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => connection.create(it, ctx),
+    delete: (it, ctx) =>
+      undo(access, it.name, async (path) => {
+        await access.calls.disconnect(path, '/', opts(ctx));
+        for (const b of access.view(it.name)?.bearers ?? []) {
+          if (b.props.BearerType === 2) continue; // the attach bearer is not ours to delete
+          await access.calls.deleteBearer(path, b.path, opts(ctx)).catch((e) => {
+            if (classify(e) !== 'gone') throw e;
+          });
+        }
+      }),
+    needsRecreate: (o, n) => connectionRecreate(o, n),
+    timeoutMs: 210_000,
+  };
+  const location: Configurator<LocationSpec> = {
+    create: async (it, ctx) => {
+      const path = pathOf(access, it.name);
+      const sources = it.spec.enabled
+        ? ModemLocationSource.Lac3gppCi | ModemLocationSource.GpsRaw | ModemLocationSource.GpsNmea
+        : ModemLocationSource.Lac3gppCi;
+      try {
+        await access.calls.locationSetup(path, sources, it.spec.enabled, opts(ctx));
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => location.create(it, ctx),
+    delete: () => {},
+  };
+  const signal: Configurator<SignalSpec> = {
+    create: async (it, ctx) => {
+      try {
+        await access.calls.signalSetup(pathOf(access, it.name), it.spec.rateSeconds, opts(ctx));
+      } catch (e) {
+        rethrow(e);
+      }
+    },
+    modify: (_o, it, ctx) => signal.create(it, ctx),
+    delete: () => {},
+  };
+  return {
+    [RADIO]: radio as Configurator<never>,
+    [SIM_SLOT]: simSlot as Configurator<never>,
+    [MODES]: modes as Configurator<never>,
+    [ATTACH]: attach as Configurator<never>,
+    [CONNECTION]: connection as Configurator<never>,
+    [LOCATION]: location as Configurator<never>,
+    [SIGNAL]: signal as Configurator<never>,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The desired ModemManager-side items (and, for a connected modem, the network items built from its
+ * bearer's IP settings) for every modem, from the config and what ModemManager reports. Pure.
+ */
+import type { Dependency, Item } from '../../reconciler/api.js';
+import { item } from '../../reconciler/item.js';
+import type { ModemView } from '../modemmanager/snapshot.js';
+import { BearerIpMethod, type IpConfig, ModemState } from '../modemmanager/types.js';
+import { type FamilySettings, interfaceItems } from '../netitems/builders.js';
+import type { WwanNetworkConfig } from '../schemas/types.generated.js';
+import { credentialsDigest, type ModemSecrets } from './credentials.js';
+import { chooseModes, type Rat } from './modes.js';
+import {
+  ATTACH,
+  type AttachSpec,
+  type AuthProtocol,
+  CONNECTION,
+  type ConnectionSpec,
+  type IpType,
+  LOCATION,
+  type LocationSpec,
+  MODEM,
+  MODES,
+  type ModesSpec,
+  RADIO,
+  type RadioSpec,
+  SIGNAL,
+  SIM_SLOT,
+  type SignalSpec,
+  type SimSlotSpec,
+} from './types.js';
+
+export const DEFAULT_MTU = 1500;
+
+/** One modem as the agent sees it: its item name, its config (none: unmanaged), its MM view (none: absent). */
+export interface ModemInput {
+  readonly name: string;
+  readonly config?: WwanNetworkConfig;
+  readonly view?: ModemView;
+}
+
+export interface DesiredInput {
+  readonly radioSilence: boolean;
+  readonly modems: readonly ModemInput[];
+  /** The name of the one modem that tracks location, if any. */
+  readonly locationModem?: string;
+  readonly signalRateSeconds: number;
+  readonly secrets: (name: string) => ModemSecrets;
+}
+
+export interface PlacedItem {
+  readonly item: Item;
+  readonly path: readonly string[];
+}
+
+const modemDep = (name: string): Dependency => ({
+  ref: { type: MODEM, name },
+  description: 'needs the modem present in ModemManager',
+});
+const radioOnDep = (name: string, why: string): Dependency => ({
+  ref: { type: RADIO, name },
+  predicate: { name: 'radioOn' },
+  description: why,
+});
+
+export function desiredItems(input: DesiredInput): PlacedItem[] {
+  const out: PlacedItem[] = [];
+  for (const m of input.modems) {
+    const at = (it: Item, ...sub: string[]) => out.push({ item: it, path: [m.name, ...sub] });
+    const managed = !!m.config && !input.radioSilence;
+    at(item<RadioSpec>({ type: RADIO, name: m.name, spec: { on: managed }, deps: [modemDep(m.name)] }));
+    if (!managed || !m.config) continue;
+    const ap = m.config.AccessPoint ?? {};
+    const secrets = input.secrets(m.name);
+    const connDeps: Dependency[] = [radioOnDep(m.name, 'a connection needs the radio on')];
+
+    if ((ap.SIMSlot ?? 0) > 0) {
+      at(
+        item<SimSlotSpec>({
+          type: SIM_SLOT,
+          name: m.name,
+          spec: { slot: ap.SIMSlot! },
+          deps: [modemDep(m.name)],
+        }),
+      );
+      connDeps.push({
+        ref: { type: SIM_SLOT, name: m.name },
+        description: 'connect on the configured SIM slot',
+      });
+    }
+    const modes = m.view
+      ? chooseModes((ap.PreferredRATs ?? []) as Rat[], m.view.modem.SupportedModes ?? [])
+      : undefined;
+    if (modes) {
+      at(
+        item<ModesSpec>({
+          type: MODES,
+          name: m.name,
+          spec: modes,
+          deps: [radioOnDep(m.name, 'modes are set on an enabled modem')],
+        }),
+      );
+      connDeps.push({ ref: { type: MODES, name: m.name }, description: 'connect with the preferred RATs' });
+    }
+    if (ap.AttachAPN) {
+      at(
+        item<AttachSpec>({
+          type: ATTACH,
+          name: m.name,
+          spec: {
+            apn: ap.AttachAPN,
+            ipType: (ap.AttachIPType ?? '') as IpType,
+            auth: (ap.AttachAuthProtocol ?? '') as AuthProtocol,
+            user: secrets.attach?.user ?? '',
+            credentials: credentialsDigest(secrets.attach),
+          },
+          deps: [radioOnDep(m.name, 'the attach bearer is set on an enabled modem')],
+        }),
+      );
+      connDeps.push({
+        ref: { type: ATTACH, name: m.name },
+        description: 'attach with the configured APN first',
+      });
+    }
+    const conn = item<ConnectionSpec>({
+      type: CONNECTION,
+      name: m.name,
+      spec: {
+        apn: ap.APN ?? '',
+        ipType: (ap.IPType ?? '') as IpType,
+        auth: (ap.AuthProtocol ?? '') as AuthProtocol,
+        user: secrets.connection?.user ?? '',
+        credentials: credentialsDigest(secrets.connection),
+        allowRoaming: !(ap.ForbidRoaming ?? false),
+      },
+      deps: connDeps,
+    });
+    at(conn);
+    at(
+      item<LocationSpec>({
+        type: LOCATION,
+        name: m.name,
+        spec: { enabled: input.locationModem === m.name },
+        deps: [radioOnDep(m.name, 'location is gathered by an enabled modem')],
+      }),
+    );
+    at(
+      item<SignalSpec>({
+        type: SIGNAL,
+        name: m.name,
+        spec: { rateSeconds: input.signalRateSeconds },
+        deps: [radioOnDep(m.name, 'signal is measured by an enabled modem')],
+      }),
+    );
+    // The network side follows the bearer: its IP settings are observations that make desired items.
+    const bearer = m.view ? connectedBearer(m.view) : undefined;
+    const ifname = bearer?.props.Interface;
+    if (bearer && ifname) {
+      const v4 = familySettings(bearer.props.Ip4Config);
+      const v6 = familySettings(bearer.props.Ip6Config);
+      const mtu = m.config.MTU || bearer.props.Ip4Config?.mtu || bearer.props.Ip6Config?.mtu || DEFAULT_MTU;
+      const dns = [...dnsOf(bearer.props.Ip4Config), ...dnsOf(bearer.props.Ip6Config)];
+      const connDep: Dependency = {
+        ref: { type: CONNECTION, name: m.name },
+        description: 'the interface carries the connection',
+      };
+      for (const it of interfaceItems({
+        ifname,
+        mtu,
+        ...(v4 ? { ipv4: v4 } : {}),
+        ...(v6 ? { ipv6: v6 } : {}),
+        dns,
+        metric: m.config.RouteMetric ?? 0,
+      })) {
+        // Only the link hangs off the connection: everything else hangs off the link already.
+        const placed = it.type === 'net.link' ? item({ ...it, deps: [...it.deps, connDep] }) : it;
+        at(placed, 'net');
+      }
+    }
+  }
+  return out;
+}
+
+/** The connected default bearer of a modem, if any. */
+export function connectedBearer(view: ModemView): ModemView['bearers'][number] | undefined {
+  if (view.modem.State !== undefined && view.modem.State < ModemState.Registered) return undefined;
+  return view.bearers.find((b) => b.props.Connected === true && (b.props.BearerType ?? 1) !== 2);
+}
+
+function familySettings(c: IpConfig | undefined): FamilySettings | undefined {
+  if (!c || c.method !== BearerIpMethod.Static || !c.address || !c.prefix) return undefined;
+  return {
+    address: c.address,
+    prefixLength: c.prefix,
+    ...(c.gateway && c.gateway !== '0.0.0.0' && c.gateway !== '::' ? { gateway: c.gateway } : {}),
+  };
+}
+
+function dnsOf(c: IpConfig | undefined): string[] {
+  if (!c) return [];
+  return [c.dns1, c.dns2, c.dns3].filter((d): d is string => typeof d === 'string' && d !== '');
+}
