@@ -53,14 +53,19 @@ function layered(n: number, changed = -1): Item[] {
 function anchor(leafAttr: number): Item[] {
   const out: Item[] = [];
   const name = (c: number, k: number) => `m${String(c).padStart(3, '0')}-${String(k).padStart(2, '0')}`;
-  const ref = (c: number, k: number) => (k === 0 ? { type: 'modem', name: `modem-${String(c).padStart(3, '0')}` } : { type: 'link', name: name(c, k) });
+  const ref = (c: number, k: number) =>
+    k === 0
+      ? { type: 'modem', name: `modem-${String(c).padStart(3, '0')}` }
+      : { type: 'link', name: name(c, k) };
   for (let c = 0; c < 100; c++) {
     out.push(item({ type: 'modem', name: `modem-${String(c).padStart(3, '0')}`, spec: { attr: 0 } }));
     for (let k = 1; k < 100; k++) {
       const deps = [ref(c, k - 1)];
       if (k >= 2) deps.push(ref(c, 0));
       deps.push(ref((c + 1) % 100, k - 1));
-      const unique = deps.filter((d, i) => deps.findIndex((x) => x.type === d.type && x.name === d.name) === i);
+      const unique = deps.filter(
+        (d, i) => deps.findIndex((x) => x.type === d.type && x.name === d.name) === i,
+      );
       const leaf = c === 0 && k === 99;
       out.push(
         item({
@@ -86,7 +91,9 @@ async function fromEmpty(items: Item[]): Promise<Graph> {
 
 async function scaling() {
   console.log('\n== Scaling: layered graph, ~3 dependencies per item, no-op configurators ==');
-  console.log('size     plan+apply empty   per item   edit 1 item   plan 1 change   plan full-diff   apply 1   no-change plan');
+  console.log(
+    'size     plan+apply empty   per item   edit 1 item   plan 1 change   plan full-diff   apply 1   no-change plan',
+  );
   const sizes = quick ? [100, 1000, 10000] : [100, 1000, 10000, 100000];
   const rows: { n: number; empty: number; plan1: number }[] = [];
   for (const n of sizes) {
@@ -145,7 +152,8 @@ async function anchorBench() {
   });
   const base = syncGraph(emptyGraph('G'), a0);
   const c0 = emptyGraph('G');
-  const cur = (await apply(plan(c0, base, { configurators }), c0, base, { configurators, concurrency: 64 })).current;
+  const cur = (await apply(plan(c0, base, { configurators }), c0, base, { configurators, concurrency: 64 }))
+    .current;
   const intents = [base, syncGraph(base, a1)];
   plan(cur, base, { configurators });
   let i = 0;
@@ -165,13 +173,17 @@ async function anchorBench() {
   });
   const diff = await time(runs * 5, () => plan(cur, intents[1]!, { configurators }));
   const row = (name: string, ts: number, g: number) =>
-    console.log(`  ${name.padEnd(28)} ${fmt(ts).padStart(10)}   eve-libs (Go) ${fmt(g).padStart(10)}   ${(g / ts).toFixed(1)}x faster`);
+    console.log(
+      `  ${name.padEnd(28)} ${fmt(ts).padStart(10)}   eve-libs (Go) ${fmt(g).padStart(10)}   ${(g / ts).toFixed(1)}x faster`,
+    );
   row('BuildIntent10k', build, go.build);
   row('(a) ReconcileCreateAll10k', createAll, go.createAll);
   row('(b) ReconcileOneModify10k', oneModify, go.oneModify);
   row('(b0) ReconcileNoChange10k', noChange, go.noChange);
   row('(c) DiffItems / plan 1 change', diff, go.diff);
-  console.log('  (eve-libs figures are medians measured on a 2-vCPU machine of this kind, see evelibs-bench.md;');
+  console.log(
+    '  (eve-libs figures are medians measured on a 2-vCPU machine of this kind, see evelibs-bench.md;',
+  );
   console.log('   timings on this VM drift by about ±20%: compare medians, interleave runs for close calls)');
 }
 
