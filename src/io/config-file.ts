@@ -33,6 +33,7 @@ import {
   validateGlobalConfig,
   validateWwanConfig,
 } from '../schemas/validate.js';
+import { locateJsonError } from './json-error.js';
 
 export type ConfigValidator<T> = (value: unknown) => Validation<T>;
 
@@ -74,31 +75,24 @@ function failure(
   };
 }
 
-/** Where JSON.parse stopped, as 1-based line and column, from its message (Node 20: "at position N"). */
-function jsonErrorPosition(text: string, message: string): { line: number; column: number } | undefined {
-  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
-  const pos = /at position (\d+)/.exec(message);
-  const offset = pos ? Number(pos[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-  if (offset === undefined) return undefined;
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
 /** Parses and validates config text; never throws. */
 export function parseConfigText<T>(file: string, raw: string, validate: ConfigValidator<T>): ReadResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const at = jsonErrorPosition(raw, msg);
-    const reason = msg
-      .replace(/,? ?"[^"]*" is not valid JSON/, '')
-      .replace(/ in JSON at position \d+.*$/, '');
-    const where = at ? ` at line ${at.line} column ${at.column}` : '';
-    return failure('json', file, `invalid JSON in ${file}${where}: ${reason}`, at ?? {});
+    const at = locateJsonError(raw);
+    if (!at)
+      return failure('json', file, `invalid JSON in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return failure(
+      'json',
+      file,
+      `invalid JSON in ${file} at line ${at.line} column ${at.column}: ${at.reason}`,
+      {
+        line: at.line,
+        column: at.column,
+      },
+    );
   }
   const v = validate(json);
   if (v.ok) return { ok: true, value: v.value, raw };

@@ -1,0 +1,275 @@
+/**
+ * `mmagent <command> [options]` parsing with node:util parseArgs. The result is a typed command or
+ * a usage error with a one-line message; nothing here throws or prints.
+ *
+ * parseArgs runs non-strict and its tokens are checked here, so that every mistake gets a short
+ * message naming the command and the option (parseArgs' own strict-mode errors are long and name
+ * neither the command nor what would be right).
+ */
+import { parseArgs } from 'node:util';
+import { toPinoLevel } from '../io/log.js';
+import {
+  COMMAND_NAMES,
+  type CommandName,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_RESOLV_DIR,
+  OVERVIEW,
+  USAGE,
+} from './usage.js';
+
+export type OutputFormat = 'text' | 'json';
+
+export interface RunCommand {
+  readonly command: 'run';
+  readonly config: string;
+  readonly statusDir: string;
+  readonly resolvDir: string;
+  readonly globalConfig: string | undefined;
+  /** As given (an EVE or pino level name, already checked to be one). */
+  readonly logLevel: string;
+}
+export interface ValidateCommand {
+  readonly command: 'validate';
+  readonly file: string;
+}
+export interface PlanCommand {
+  readonly command: 'plan';
+  readonly config: string;
+  readonly snapshot: string | undefined;
+  readonly globalConfig: string | undefined;
+  readonly output: OutputFormat;
+  readonly detailedExitcode: boolean;
+  readonly noColor: boolean;
+}
+export interface SnapshotCommand {
+  readonly command: 'snapshot';
+  /** undefined or '-': standard output. */
+  readonly output: string | undefined;
+}
+export interface DemoCommand {
+  readonly command: 'demo';
+}
+export interface HelpCommand {
+  readonly command: 'help';
+  /** The text to print (overall or for one command). */
+  readonly text: string;
+}
+export interface VersionCommand {
+  readonly command: 'version';
+}
+
+export type Command =
+  | RunCommand
+  | ValidateCommand
+  | PlanCommand
+  | SnapshotCommand
+  | DemoCommand
+  | HelpCommand
+  | VersionCommand;
+
+export type ParseResult =
+  | { readonly ok: true; readonly command: Command }
+  | {
+      readonly ok: false;
+      /** One line, e.g. "mmagent run: missing required option --config". */
+      readonly message: string;
+      /** The usage text of the command concerned (or the overview). */
+      readonly usage: string;
+    };
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly required?: boolean;
+  /** Allowed values, or a checker returning an error text. */
+  readonly check?: readonly string[] | ((v: string) => string | undefined);
+}
+
+interface CommandSpec {
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Names of the positional arguments, all required. */
+  readonly positionals: readonly string[];
+}
+
+const checkLevel = (v: string) =>
+  toPinoLevel(v) ? undefined : 'must be one of all, trace, debug, info, warn, error, fatal, panic, none';
+
+/** Option specs per command; the help options are added to every command. */
+export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
+  run: {
+    options: {
+      config: { type: 'string', required: true },
+      'status-dir': { type: 'string', required: true },
+      'resolv-dir': { type: 'string' },
+      'global-config': { type: 'string' },
+      'log-level': { type: 'string', check: checkLevel },
+    },
+    positionals: [],
+  },
+  validate: { options: {}, positionals: ['FILE'] },
+  plan: {
+    options: {
+      config: { type: 'string', required: true },
+      snapshot: { type: 'string' },
+      'global-config': { type: 'string' },
+      output: { type: 'string', short: 'o', check: ['text', 'json'] },
+      'detailed-exitcode': { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+    },
+    positionals: [],
+  },
+  snapshot: { options: { output: { type: 'string', short: 'o' } }, positionals: [] },
+  demo: { options: {}, positionals: [] },
+};
+
+const HELP: OptionSpec = { type: 'boolean', short: 'h' };
+
+type Values = Record<string, string | boolean | undefined>;
+type Parsed =
+  | { ok: true; values: Values; positionals: string[]; help: boolean }
+  | { ok: false; message: string };
+
+function optName(name: string, spec: OptionSpec | undefined): string {
+  return spec?.short ? `-${spec.short}/--${name}` : `--${name}`;
+}
+
+/** Parses one command's arguments against its spec; all checks, no defaults. */
+function parseWith(cmd: CommandName, args: readonly string[]): Parsed {
+  const spec = SPECS[cmd];
+  const all: Record<string, OptionSpec> = { ...spec.options, help: HELP };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, o] of Object.entries(all))
+    options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+
+  const { tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  // Help wins over every other mistake on the line: someone asking for help should get it.
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help'))
+    return { ok: true, values: {}, positionals: [], help: true };
+
+  const values: Values = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'positional') {
+      positionals.push(t.value);
+      continue;
+    }
+    if (t.kind !== 'option') continue;
+    const o = spec.options[t.name];
+    if (!o) return { ok: false, message: `unknown option ${t.rawName}` };
+    const shown = optName(t.name, o);
+    if (values[t.name] !== undefined) return { ok: false, message: `option ${shown} given more than once` };
+    if (o.type === 'boolean') {
+      if (t.inlineValue) return { ok: false, message: `option ${shown} takes no value` };
+      values[t.name] = true;
+      continue;
+    }
+    const v = t.value;
+    // Non-strict parseArgs takes the next word as the value even when it is another option;
+    // "--config --status-dir x" is a forgotten value, not a file named "--status-dir". "-" alone
+    // (standard output) is a value.
+    if (v === undefined || (!t.inlineValue && v.startsWith('-') && v !== '-'))
+      return { ok: false, message: `option ${shown} needs a value` };
+    if (v === '') return { ok: false, message: `option ${shown} needs a non-empty value` };
+    if (Array.isArray(o.check) && !o.check.includes(v))
+      return { ok: false, message: `option ${shown}: '${v}' must be one of ${o.check.join(', ')}` };
+    if (typeof o.check === 'function') {
+      const err = o.check(v);
+      if (err) return { ok: false, message: `option ${shown}: '${v}' ${err}` };
+    }
+    values[t.name] = v;
+  }
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (o.required && values[name] === undefined)
+      return { ok: false, message: `missing required option ${optName(name, o)}` };
+  }
+  if (positionals.length < spec.positionals.length)
+    return { ok: false, message: `missing argument ${spec.positionals[positionals.length]}` };
+  if (positionals.length > spec.positionals.length)
+    return { ok: false, message: `unexpected argument '${positionals[spec.positionals.length]}'` };
+  return { ok: true, values, positionals, help: false };
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Parses the arguments that follow a command name. */
+export function parseCommandArgs(cmd: CommandName, args: readonly string[]): ParseResult {
+  const p = parseWith(cmd, args);
+  if (!p.ok) return { ok: false, message: `mmagent ${cmd}: ${p.message}`, usage: USAGE[cmd] };
+  if (p.help) return { ok: true, command: { command: 'help', text: USAGE[cmd] } };
+  const v = p.values;
+  switch (cmd) {
+    case 'run':
+      return {
+        ok: true,
+        command: {
+          command: 'run',
+          config: str(v.config)!,
+          statusDir: str(v['status-dir'])!,
+          resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
+          globalConfig: str(v['global-config']),
+          logLevel: str(v['log-level']) ?? DEFAULT_LOG_LEVEL,
+        },
+      };
+    case 'validate':
+      return { ok: true, command: { command: 'validate', file: p.positionals[0]! } };
+    case 'plan':
+      return {
+        ok: true,
+        command: {
+          command: 'plan',
+          config: str(v.config)!,
+          snapshot: str(v.snapshot),
+          globalConfig: str(v['global-config']),
+          output: str(v.output) === 'json' ? 'json' : 'text',
+          detailedExitcode: v['detailed-exitcode'] === true,
+          noColor: v['no-color'] === true,
+        },
+      };
+    case 'snapshot':
+      return { ok: true, command: { command: 'snapshot', output: str(v.output) } };
+    case 'demo':
+      return { ok: true, command: { command: 'demo' } };
+  }
+}
+
+function isCommandName(s: string): s is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(s);
+}
+
+/** Parses a whole command line (process.argv.slice(2)). */
+export function parseCommandLine(argv: readonly string[]): ParseResult {
+  const [first, ...rest] = argv;
+  if (first === undefined) return { ok: false, message: 'mmagent: missing command', usage: OVERVIEW };
+  if (first === '-h' || first === '--help') return { ok: true, command: { command: 'help', text: OVERVIEW } };
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return { ok: true, command: { command: 'help', text: OVERVIEW } };
+    if (isCommandName(topic)) return { ok: true, command: { command: 'help', text: USAGE[topic] } };
+    return { ok: false, message: `mmagent help: unknown command '${topic}'`, usage: OVERVIEW };
+  }
+  if (first === '--version') {
+    if (rest.length > 0)
+      return { ok: false, message: `mmagent --version: unexpected argument '${rest[0]}'`, usage: OVERVIEW };
+    return { ok: true, command: { command: 'version' } };
+  }
+  if (first.startsWith('-'))
+    return {
+      ok: false,
+      message: `mmagent: unknown option ${first} (options go after the command)`,
+      usage: OVERVIEW,
+    };
+  if (!isCommandName(first))
+    return {
+      ok: false,
+      message: `mmagent: unknown command '${first}' (one of ${COMMAND_NAMES.join(', ')})`,
+      usage: OVERVIEW,
+    };
+  return parseCommandArgs(first, rest);
+}

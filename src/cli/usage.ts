@@ -1,0 +1,80 @@
+/**
+ * Every usage text of the `mmagent` command line, in one place. args.ts derives nothing from these
+ * texts; keep them in step with the option specs there (test/cli/args.test.ts checks that every
+ * option a spec accepts is mentioned in its command's text).
+ */
+export const COMMAND_NAMES = ['run', 'validate', 'plan', 'snapshot', 'demo'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export const DEFAULT_RESOLV_DIR = '/run/wwan/resolv.conf';
+export const DEFAULT_LOG_LEVEL = 'info';
+
+export const OVERVIEW = `Usage: mmagent <command> [options]
+
+EVE OS cellular (wwan) agent: a reconciling controller over ModemManager and netlink.
+
+Commands:
+  run        run the agent: apply a WwanConfig file, write status files
+  validate   check a WwanConfig or global config file against its schema
+  plan       show what applying a config would change, without changing anything
+  snapshot   print the observed modem and network state as JSON
+  demo       run the agent against the built-in ModemManager simulator
+
+Options:
+  -h, --help     show help (also: mmagent <command> --help)
+  --version      print the version
+
+Exit codes: 0 success, 1 error (including usage errors); plan --detailed-exitcode: 2 changes.`;
+
+export const USAGE: Readonly<Record<CommandName, string>> = {
+  run: `Usage: mmagent run --config FILE --status-dir DIR [options]
+
+Run the agent: watch FILE (a WwanConfig) and reconcile the modems to it, writing
+WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json in DIR.
+
+Options:
+  --config FILE          WwanConfig file to apply and watch (required)
+  --status-dir DIR       where status files are written (required)
+  --resolv-dir DIR       where per-interface DNS files go (default ${DEFAULT_RESOLV_DIR})
+  --global-config FILE   EVE global config (ConfigItemValueMap) file to watch
+  --log-level LEVEL      all, trace, debug, info, warn, error, fatal, panic, none (default ${DEFAULT_LOG_LEVEL})
+  -h, --help             show this help`,
+
+  validate: `Usage: mmagent validate FILE
+
+Check FILE, a WwanConfig or a global config (ConfigItemValueMap), against its schema.
+A file with GlobalSettings or AgentSettings is a global config; any other object is a WwanConfig.
+Prints every error as "<json path>: <message>" and exits 1, or exits 0 when valid.
+
+Options:
+  -h, --help             show this help`,
+
+  plan: `Usage: mmagent plan --config FILE [options]
+
+Show what applying FILE would change, from the live state (read-only) or a snapshot.
+
+Options:
+  --config FILE          WwanConfig to plan for (required)
+  --snapshot FILE        plan from this snapshot instead of the live state
+  --global-config FILE   EVE global config (ConfigItemValueMap) file
+  -o, --output FORMAT    text or json (default text)
+  --detailed-exitcode    exit 0 for no changes, 2 for changes, 1 for errors
+  --no-color             never colour the text output
+  -h, --help             show this help`,
+
+  snapshot: `Usage: mmagent snapshot [-o FILE]
+
+Print the observed state (modems, SIMs, bearers, wwan links, addresses, routes) as JSON.
+Secrets never appear in it.
+
+Options:
+  -o, --output FILE      write to FILE instead of standard output
+  -h, --help             show this help`,
+
+  demo: `Usage: mmagent demo
+
+Run the agent against the built-in ModemManager simulator with a sample config.
+
+Options:
+  -h, --help             show this help`,
+};

@@ -1,0 +1,142 @@
+/**
+ * Where and why a JSON text is malformed, as line and column. V8's JSON.parse messages differ
+ * between Node versions and, for the most common mistakes (a stray comma, a missing brace), give
+ * a text excerpt rather than a position; this small scanner follows the JSON grammar (RFC 8259)
+ * just far enough to find the first error. It is only run on text JSON.parse already rejected.
+ */
+export interface JsonSyntaxError {
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based, in UTF-16 code units. */
+  readonly column: number;
+  readonly offset: number;
+  /** Plain words, e.g. "unexpected ','" or "unexpected end of input". */
+  readonly reason: string;
+}
+
+class Stop {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
+}
+
+export function locateJsonError(text: string): JsonSyntaxError | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (what?: string): never => {
+    if (i >= text.length)
+      throw new Stop(i, what ? `unexpected end of input, expected ${what}` : 'unexpected end of input');
+    const c = text[i]!;
+    const shown = c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+    throw new Stop(i, `unexpected '${shown}'${what ? `, expected ${what}` : ''}`);
+  };
+  const literal = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail(`'${word}'`);
+      i++;
+    }
+  };
+  const string = () => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) fail("'\"'");
+      const c = text[i]!;
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c < ' ') fail("a closing '\"' (control characters must be escaped)");
+      if (c === '\\') {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          for (let k = 1; k <= 4; k++)
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) (i += k), fail('a hex digit');
+          i += 5;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+        else fail('an escape character');
+      } else i++;
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m || m[0] === '-' || m[0] === '') fail('a value');
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail("'\"' (a property name)");
+        string();
+        ws();
+        if (text[i] !== ':') fail("':'");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail("',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail("',' or ']'");
+      }
+    }
+    if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) number();
+    else fail('a value');
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('end of input');
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    const before = text.slice(0, e.offset);
+    return {
+      offset: e.offset,
+      line: before.split('\n').length,
+      column: e.offset - before.lastIndexOf('\n'),
+      reason: e.reason,
+    };
+  }
+}
