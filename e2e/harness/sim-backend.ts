@@ -129,6 +129,12 @@ class SimBackend implements MMBackend {
       throw new Error('sim backend: no connected bearer to drop');
   }
 
+  /** As the kit: the hso plugin reports a refused call as Core.Failed "Call setup failed". */
+  async failNextConnect(): Promise<string> {
+    this.sim.failNextConnect('kit', MMError.Failed, 'Call setup failed');
+    return MMError.Failed;
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
