@@ -53,9 +53,11 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
         i++;
         const e = text[i];
         if (e === 'u') {
-          for (let k = 1; k <= 4; k++)
-            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) (i += k), fail('a hex digit');
-          i += 5;
+          i++;
+          for (let k = 0; k < 4; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail('a hex digit');
+            i++;
+          }
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
         else fail('an escape character');
       } else i++;
