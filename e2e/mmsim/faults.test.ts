@@ -293,3 +293,24 @@ test('restart: name released (NameOwnerChanged to ""), re-taken by a new unique 
   await sim.restart({ keepObjects: true });
   assert.equal(await client.get(path, I.modem, 'State'), 8);
 });
+
+test('a restart while a modem is being re-probed brings that modem back too', async (t) => {
+  const f = await startFixture(t, { timing: { probe: 300 } });
+  if (!f) return;
+  const { sim, client } = f;
+  sim.addModem({ ...SPEC, simSlots: [{ iccid: 's1' }, { iccid: 's2' }] });
+  await client.call(sim.pathOf('A'), I.modem, 'SetPrimarySimSlot', 'u', [2]);
+  await until(
+    async () => Object.keys(await client.managedObjects()).length === 0,
+    'the modem gone for re-probe',
+  );
+  await sim.restart();
+  const paths = await until(async () => {
+    const p = Object.keys(await client.managedObjects());
+    return p.length > 0 ? p : undefined;
+  }, 'the modem after restart');
+  assert.deepEqual(paths, ['/org/freedesktop/ModemManager1/Modem/0']);
+  assert.equal(await client.get(paths[0] as string, I.modem, 'PrimarySimSlot'), 2, 'the switch survived');
+  await sleep(400); // the cancelled probe must not add a second copy
+  assert.equal(Object.keys(await client.managedObjects()).length, 1);
+});

@@ -57,6 +57,8 @@ export class ModemManagerSimulator {
   readonly #modems = new Map<string, Modem>();
   readonly #unplugged = new Map<string, ModemSpec>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Modems being (re-)probed: added when their timer fires; a restart takes them along. */
+  readonly #probing = new Map<NodeJS.Timeout, ModemSpec>();
   #timing: Timing;
   #next = { modem: 0, sim: 0, bearer: 0 };
   #logLevel = 'INFO';
@@ -162,10 +164,12 @@ export class ModemManagerSimulator {
       allocBearerPath: () => `${BEARER_PATH_PREFIX}${this.#next.bearer++}`,
       allocSimPath: () => `${SIM_PATH_PREFIX}${this.#next.sim++}`,
       reprobe: (modem, spec) => {
+        // After the method reply (as MM): the modem goes, then comes back once probed.
         this.#later(0, () => {
+          if (this.#modems.get(modem.path) !== modem) return; // unplugged or restarted meanwhile
           modem.detach();
           this.#modems.delete(modem.path);
-          this.#later(this.#timing.probe, () => this.addModem(spec));
+          this.#probe(spec);
         });
       },
     };
@@ -174,9 +178,36 @@ export class ModemManagerSimulator {
   #later(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
       this.#timers.delete(t);
-      if (!this.#stopped) fn();
+      if (!this.#stopped) this.#safely(fn);
     }, ms);
     this.#timers.add(t);
+  }
+
+  /** Adds the modem after the probe delay. */
+  #probe(spec: ModemSpec): void {
+    const t = setTimeout(() => {
+      this.#probing.delete(t);
+      if (!this.#stopped) this.#safely(() => this.addModem(spec));
+    }, this.#timing.probe);
+    this.#probing.set(t, spec);
+  }
+
+  /** Timer callbacks must not throw into the event loop (that would kill the test process). */
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error('mmsim: scheduled action failed:', err);
+    }
+  }
+
+  #cancelTimers(): ModemSpec[] {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    const pending = [...this.#probing.values()];
+    for (const t of this.#probing.keys()) clearTimeout(t);
+    this.#probing.clear();
+    return pending;
   }
 
   // ---- faults and scripted changes ------------------------------------------------------------
@@ -263,7 +294,12 @@ export class ModemManagerSimulator {
   async restart(opts: RestartOptions = {}): Promise<void> {
     await this.#host.goOffline();
     if (!opts.keepObjects) {
-      const specs = [...this.#modems.values()].map((m) => ({ ...m.spec, enabled: false }));
+      // A restarted MM re-probes what is plugged in, including modems whose probe was pending.
+      const pending = this.#cancelTimers();
+      const specs = [...[...this.#modems.values()].map((m) => m.spec), ...pending].map((s) => ({
+        ...s,
+        enabled: false,
+      }));
       for (const m of this.#modems.values()) m.detach();
       this.#modems.clear();
       this.#host.dropAllObjects();
@@ -277,8 +313,7 @@ export class ModemManagerSimulator {
   /** Releases the name, closes the connection and cancels pending timers. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    this.#cancelTimers();
     for (const m of this.#modems.values()) m.detach();
     await this.#host.goOffline();
   }
@@ -296,7 +331,7 @@ export class ModemManagerSimulator {
     for (const [oldPath, spec] of this.#unplugged) {
       if (!portNames(spec).includes(ev.name)) continue;
       this.#unplugged.delete(oldPath);
-      this.#later(this.#timing.probe, () => this.addModem(spec));
+      this.#probe(spec);
     }
   }
 }
