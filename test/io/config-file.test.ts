@@ -368,10 +368,11 @@ test('the global config watcher validates a ConfigItemValueMap', async () => {
         wake = r;
       });
       await replace(file, JSON.stringify({ GlobalSettings: { x: { IntValue: -1 } } }));
-      await Promise.race([
-        next,
-        new Promise((_, j) => setTimeout(() => j(new Error('timeout')), TIMEOUT_MS)),
-      ]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out waiting for a watcher event')), TIMEOUT_MS);
+      });
+      await Promise.race([next, timeout]).finally(() => clearTimeout(timer));
       assert.equal(errors.length, 1);
       assert.equal(errors[0]!.kind, 'schema');
       assert.deepEqual(
