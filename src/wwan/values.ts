@@ -36,5 +36,6 @@ export function uint64(v: DBusPlain | undefined): number | undefined {
 
 /** Go's `int32(float64)`: truncation toward zero; out of range (undefined in Go) is clamped. */
 export function toInt32(v: number): number {
-  return Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+  const t = Math.trunc(v);
+  return t === 0 ? 0 : Math.max(-2147483648, Math.min(2147483647, t)); // no -0 (-0.5 → 0)
 }
