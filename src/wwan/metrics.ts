@@ -8,8 +8,9 @@
  *     order: a 5G NSA modem reports LTE and NR together, EVE showed only NR;
  *   - when the first current RAT has no values (NR not measured yet in NSA), SignalInfo comes from
  *     the next current RAT that has them, instead of all-unavailable;
- *   - with no current RAT EVE left SignalInfo at Go's zero value (0 dBm, a plausible-looking lie);
- *     here it is all-unavailable.
+ *   - with no current RAT (AccessTechnologies 0: the real kit's HSO modem says so while connected
+ *     and measuring LTE) EVE left SignalInfo at Go's zero value (0 dBm, a plausible-looking lie);
+ *     here it comes from the first RAT that reports values, else it is all-unavailable.
  * PacketStats: rx/tx bytes of the data bearer (connected default; else EVE's first connected
  * bearer). ModemManager has no packet or drop counters, so those stay 0 as in EVE.
  */
@@ -72,7 +73,8 @@ export function signalInfoPerRAT(view: ModemView): WwanNetworkMetrics['SignalInf
 
 /** EVE's SignalInfo: the current RAT's values (see the file comment for the fallbacks). */
 export function signalInfo(view: ModemView): WwanSignalInfo {
-  for (const rat of currentRATs(view) ?? []) {
+  const rats = currentRATs(view) ?? SIGNAL_PROPERTY.map(([rat]) => rat);
+  for (const rat of rats) {
     const s = ratSignal(view, rat);
     if (s) return s;
   }

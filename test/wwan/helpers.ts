@@ -69,28 +69,15 @@ export function withBearer(view: ModemView, i: number, props: Partial<BearerProp
 }
 
 /**
- * The real-MM kit's modem (e2e/harness/real-mm: Option HSO over AT): primary port ttyHS0 (AT),
- * net port wwan0, a static IPv4 /32 with DNS but no gateway, no MTU, no IPv6.
+ * The real-MM kit's modem as the real ModemManager 1.20 reports it (fixtures/real-mm-connected.json):
+ * primary port ttyHS0 (AT), net port wwan0, a static IPv4 /32 with DNS but no gateway or MTU,
+ * Ip6Config {method: 0}, SimType unknown, AccessTechnologies 0 although connected, no Location.
  */
 export function kitView(): ModemView {
-  const v = withProps(captured(), {
-    modem: {
-      PrimaryPort: 'ttyHS0',
-      Ports: [
-        ['ttyHS0', 3],
-        ['wwan0', 2],
-      ],
-      Drivers: ['hso'],
-      Plugin: 'option-hso',
-      SimSlots: [],
-      PrimarySimSlot: 0,
-    },
-  });
-  return withBearer(v, 0, {
-    Ip4Config: { method: 2, address: '10.64.64.10', prefix: 32, dns1: '10.11.12.13', dns2: '10.11.12.14' },
-    Ip6Config: {},
-    Properties: { apn: 'internet', 'ip-type': 1 },
-  });
+  const snap = JSON.parse(
+    readFileSync(new URL('fixtures/real-mm-connected.json', import.meta.url), 'utf8'),
+  ) as Snapshot;
+  return viewOf(snap, MODEM0);
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';

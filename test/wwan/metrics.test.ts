@@ -71,12 +71,14 @@ describe('signal', () => {
     assert.deepEqual(signalInfo(nsa({}, GSM)), { RSSI: U, RSRQ: U, RSRP: U, SNR: U });
   });
 
-  test('no current RAT: all unavailable (EVE: Go zero values, i.e. 0 dBm)', () => {
+  test('no current RAT (EVE: Go zero values, i.e. 0 dBm): the RAT that reports values, else unavailable', () => {
     const v = withProps(captured(), { modem: { AccessTechnologies: 0 } });
-    assert.deepEqual(signalInfo(v), { RSSI: U, RSRQ: U, RSRP: U, SNR: U });
+    assert.deepEqual(signalInfo(v), { RSSI: -65, RSRQ: -10, RSRP: -91, SNR: 12 });
     assert.deepEqual(signalInfoPerRAT(v), [
       { RAT: 'lte', SignalInfo: { RSSI: -65, RSRQ: -10, RSRP: -91, SNR: 12 } },
     ]);
+    const silent = withProps(v, { signal: { Lte: {} } });
+    assert.deepEqual(signalInfo(silent), { RSSI: U, RSRQ: U, RSRP: U, SNR: U });
   });
 
   test('Signal not set up (empty dicts) or no Signal interface: null per RAT', () => {
