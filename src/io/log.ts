@@ -1,10 +1,19 @@
 /**
  * The agent's logger: pino, JSON lines, written synchronously (no worker-thread transports: they
  * resolve their target module at run time and break once the agent is bundled into one file), with
- * every secret the agent handles censored before it is serialized.
+ * every secret the agent handles censored before it is serialized (redactDeep, below). Secrets in
+ * the message string itself cannot be found; pass values as fields, never interpolated.
  */
-import { type DestinationStream, type Level, type LevelWithSilent, type Logger, pino } from 'pino';
-import type { CipherBlockStatus, CleartextCredentials, WwanConfig } from '../schemas/types.generated.js';
+import {
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Level,
+  type LevelWithSilent,
+  type Logger,
+  pino,
+} from 'pino';
+import type { WwanConfig } from '../schemas/types.generated.js';
 
 export type { Logger } from 'pino';
 
@@ -12,62 +21,48 @@ export type { Logger } from 'pino';
 export const REDACTED = '[redacted]';
 
 /**
- * Key names whose values are secrets wherever they appear. Names, not paths: pino can only
- * censor a key at a depth its path list spells out, so each name is listed at every depth up to
- * MAX_DEPTH (below). `ClearTextHash` is the SHA-256 of the decrypted credentials: short passwords
- * can be recovered from it offline, so it is treated as a secret too.
+ * Keys whose values are secrets, wherever they appear: anything ending in password/passwd/secret
+ * (Password, AttachPassword, ClientSecret, ...), SIM PIN/PUK codes, the cipher text of encrypted
+ * credentials (every `pubsub-large-*` field: EVE moves exactly the bulky binary blobs there), and
+ * `ClearTextHash`, the SHA-256 of the decrypted credentials, from which a short password can be
+ * recovered offline. Matched case-insensitively on the key name, at any depth.
  */
-export const SECRET_KEYS: readonly string[] = [
-  'Password',
-  'password',
-  'Passwd',
-  'passwd',
-  'Secret',
-  'secret',
-  'pin',
-  'Pin',
-  'PIN',
-  'puk',
-  'PUK',
-  'ClearTextHash',
-  'pubsub-large-CipherData',
-];
+const SECRET_KEY = /(password|passwd|secret)$|^(pin2?|puk2?|cleartexthash)$|^pubsub-large-/i;
 
-/**
- * How deep below the logged object a secret key is still found. A WwanConfig logged as
- * `{config}` has its password at depth 6 (config.Networks[0].AccessPoint.CleartextCredentials.Password);
- * two more levels leave room for wrapping. Deeper values are not censored by pino; log configs
- * through redactConfig() so that depth never matters for them.
- */
-const MAX_DEPTH = 8;
-
-/** The WwanConfig secrets spelled out, for readers of this file (the wildcards cover them too). */
-const WWAN_CONFIG_PATHS = [
-  'Networks[*].AccessPoint.CleartextCredentials.Password',
-  'Networks[*].AccessPoint.AttachCleartextCredentials.Password',
-  'Networks[*].AccessPoint.EncryptedCredentials["pubsub-large-CipherData"]',
-  'Networks[*].AccessPoint.EncryptedCredentials.ClearTextHash',
-];
-
-function accessor(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
 }
 
-/** pino redact paths: every secret key at depths 0..MAX_DEPTH, plus the WwanConfig paths under common wrappers. */
-export function redactPaths(): string[] {
-  const paths = new Set<string>();
-  for (const key of SECRET_KEYS) {
-    for (let depth = 0; depth <= MAX_DEPTH; depth++) {
-      const prefix = Array.from({ length: depth }, () => '*').join('.');
-      const a = accessor(key);
-      paths.add(depth === 0 ? (a.startsWith('.') ? a.slice(1) : a) : prefix + a);
-    }
+/**
+ * A copy of a log record with every secret value replaced, at any depth.
+ *
+ * Why not pino's `redact` option: its paths name fixed depths, so covering "any depth" means a
+ * wildcard path per key and depth (125 paths for 8 levels), which measured 100 us per log line
+ * against 3 us for this walk (pino alone: 5 us), and still missed a ninth level. Only plain
+ * objects and arrays are walked (JSON data such as configs and status); class instances (Error,
+ * Buffer, Date, ...) are left to pino's serializers. Empty and null secrets stay as they are:
+ * "no password" is not a secret and is useful to see. Shared and circular references are copied
+ * once (the memo), so a cycle cannot carry an unredacted original into the output.
+ */
+export function redactDeep(value: unknown, memo = new Map<object, unknown>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const isArray = Array.isArray(value);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  const seen = memo.get(value);
+  if (seen !== undefined) return seen;
+  if (isArray) {
+    const out: unknown[] = [];
+    memo.set(value, out);
+    for (const item of value) out.push(redactDeep(item, memo));
+    return out;
   }
-  for (const p of WWAN_CONFIG_PATHS) {
-    paths.add(p);
-    paths.add(`*.${p}`);
+  const out: Record<string, unknown> = {};
+  memo.set(value, out);
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redactDeep(v, memo);
   }
-  return [...paths];
+  return out;
 }
 
 /**
@@ -114,12 +109,26 @@ export function createLogger(opts: LoggerOptions): Logger {
     {
       level: level ?? 'info',
       base: opts.base ?? { pid: process.pid },
-      redact: { paths: redactPaths(), censor: REDACTED },
+      // Both the fields of each call and the bindings of child loggers.
+      formatters: {
+        log: (obj) => redactDeep(obj) as Record<string, unknown>,
+        bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
+      },
       // ISO time is what people grep for in a bug report; epoch ms is what pino defaults to.
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination as DestinationStream,
   );
+  // pino applies formatters.bindings to the root's bindings only (children reset it), so child
+  // bindings are redacted on the way in. Children inherit this `child` through their prototype.
+  const baseChild = logger.child;
+  logger.child = function <L extends string = never>(
+    this: Logger,
+    bindings: Bindings,
+    options?: ChildLoggerOptions<L>,
+  ): Logger<L> {
+    return Reflect.apply(baseChild, this, [redactDeep(bindings), options]) as Logger<L>;
+  };
   if (!level) logger.warn({ level: opts.level, valid: LEVEL_NAMES }, 'unknown log level, using info');
   return logger;
 }
@@ -134,34 +143,11 @@ export function setLogLevel(logger: Logger, name: string): boolean {
 
 export type { Level, LevelWithSilent };
 
-function redactCredentials(c: CleartextCredentials | undefined): CleartextCredentials | undefined {
-  if (!c || c.Password === undefined || c.Password === '') return c;
-  return { ...c, Password: REDACTED };
-}
-
-function redactCipher(c: CipherBlockStatus | undefined): CipherBlockStatus | undefined {
-  if (!c) return c;
-  const out: CipherBlockStatus = { ...c };
-  // null/absent stays as it is: whether credentials were sent at all is useful and not secret.
-  if (out['pubsub-large-CipherData'] != null) out['pubsub-large-CipherData'] = REDACTED;
-  if (out.ClearTextHash != null) out.ClearTextHash = REDACTED;
-  return out;
-}
-
 /**
  * A deep copy of a WwanConfig with every password, cipher text and cleartext hash replaced by
- * "[redacted]"; for logs, status and snapshot outputs. Empty passwords stay empty, so a reader can
- * still tell "no password" from "a password". The input is not modified.
+ * "[redacted]" (the same rule as the logs), for logs, status and snapshot outputs. Empty passwords
+ * stay empty, so a reader can still tell "no password" from "a password". The input is not modified.
  */
 export function redactConfig(cfg: WwanConfig): WwanConfig {
-  const copy = structuredClone(cfg);
-  for (const net of copy.Networks ?? []) {
-    const ap = net.AccessPoint;
-    if (!ap) continue;
-    if ('CleartextCredentials' in ap) ap.CleartextCredentials = redactCredentials(ap.CleartextCredentials);
-    if ('AttachCleartextCredentials' in ap)
-      ap.AttachCleartextCredentials = redactCredentials(ap.AttachCleartextCredentials);
-    if ('EncryptedCredentials' in ap) ap.EncryptedCredentials = redactCipher(ap.EncryptedCredentials);
-  }
-  return copy;
+  return redactDeep(cfg) as WwanConfig;
 }

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, REDACTED, redactConfig, setLogLevel, toPinoLevel } from '../../src/io/log.js';
+import {
+  createLogger,
+  isSecretKey,
+  REDACTED,
+  redactConfig,
+  setLogLevel,
+  toPinoLevel,
+} from '../../src/io/log.js';
 import type { WwanConfig } from '../../src/schemas/types.generated.js';
 
 const example = (): WwanConfig =>
@@ -130,4 +137,50 @@ test('redactConfig keeps empty and absent secrets as they are (no password is no
   assert.deepEqual(redactConfig(cfg), cfg);
   assert.deepEqual(redactConfig({}), {});
   assert.deepEqual(redactConfig({ Networks: null }), { Networks: null });
+});
+
+test('secret keys: by name, case-insensitive, not by substring', () => {
+  for (const k of [
+    'Password',
+    'password',
+    'PASSWD',
+    'AttachPassword',
+    'secret',
+    'ClientSecret',
+    'pin',
+    'PIN',
+    'PUK',
+    'pin2',
+  ])
+    assert.ok(isSecretKey(k), k);
+  for (const k of ['pubsub-large-CipherData', 'pubsub-large-Anything', 'ClearTextHash'])
+    assert.ok(isSecretKey(k), k);
+  for (const k of [
+    'Username',
+    'Ping',
+    'Pinned',
+    'APN',
+    'SecretName',
+    'InitialValue',
+    'pubsub-file-CipherData',
+  ])
+    assert.ok(!isSecretKey(k), k);
+});
+
+test('redaction reaches any depth, shared and circular references, and child bindings', () => {
+  const { logger, text } = captured();
+  let deep: Record<string, unknown> = { Password: 'S3CRET-deep' };
+  for (let i = 0; i < 40; i++) deep = { next: deep };
+  const shared = { Password: 'S3CRET-shared' };
+  const cyclic: Record<string, unknown> = { secret: 'S3CRET-cycle' };
+  cyclic.self = cyclic;
+  logger.info({ deep, a: shared, b: shared, cyclic }, 'structures');
+  logger.child({ creds: { Password: 'S3CRET-binding' } }).info({}, 'child');
+  logger.child({ a: 1 }).child({ pin: 'S3CRET-grandchild' }, { level: 'trace' }).info({}, 'grandchild');
+  assert.doesNotMatch(text(), /S3CRET/);
+  // Class instances are left to pino's serializers (an Error keeps its message).
+  logger.error({ err: new Error('plain failure') }, 'error');
+  assert.match(text(), /plain failure/);
+  // The logged objects themselves are untouched.
+  assert.equal(shared.Password, 'S3CRET-shared');
 });
