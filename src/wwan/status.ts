@@ -48,7 +48,7 @@ import type {
   WwanSimCard,
 } from '../schemas/types.generated.js';
 import { controlProtocol, fullPhysAddrs } from './physaddrs.js';
-import { dict, num, str, uint64 } from './values.js';
+import { canonicalIp, dict, num, str, uint64 } from './values.js';
 
 export const MODEM_NOT_FOUND = 'modem not found';
 
@@ -316,7 +316,6 @@ function familyConfig(
   if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) return undefined;
   const c = cfg;
   const method = num(c.method);
-  const address = str(c.address);
   // MM exports an Ip4Config/Ip6Config of {method: UNKNOWN} for a family it did not bring up
   if (method === undefined || method === BearerIpMethod.Unknown) return undefined;
   if (method !== BearerIpMethod.Static) {
@@ -324,24 +323,25 @@ function familyConfig(
     errors.push(`IPv${family}: unsupported method ${method} (only static is supported)`);
     return undefined;
   }
+  const address = canonicalIp(str(c.address));
   if (address === undefined || isIP(address) !== family) {
-    errors.push(`IPv${family}: invalid address ${JSON.stringify(address ?? '')}`);
+    errors.push(`IPv${family}: invalid address ${JSON.stringify(c.address ?? '')}`);
     return undefined;
   }
   const max = family === 4 ? 32 : 128;
   const p = num(c.prefix);
   // a prefix of 0 (or none) on a host address is never what a bearer means: use a host route
   const prefix = p !== undefined && p > 0 && p <= max ? Math.trunc(p) : max;
-  const gw = str(c.gateway) ?? '';
+  const gw = canonicalIp(str(c.gateway));
   const dns = ['dns1', 'dns2', 'dns3']
-    .map((k) => str(c[k]))
-    .filter((d): d is string => d !== undefined && isIP(d) !== 0);
+    .map((k) => canonicalIp(str(c[k])))
+    .filter((d): d is string => d !== undefined);
   const mtu = num(c.mtu);
   return {
     family,
     address,
     prefix,
-    gateway: isIP(gw) === family ? gw : '',
+    gateway: gw !== undefined && isIP(gw) === family ? gw : '',
     dns,
     mtu: mtu !== undefined && mtu > 0 && mtu <= 65535 ? Math.trunc(mtu) : 0,
   };

@@ -2,6 +2,7 @@
  * Reading loosely typed D-Bus values (a{sv} members arrive as DBusPlain) without trusting them:
  * a property of the wrong type counts as absent, as godbus's failed type assertions did in EVE.
  */
+import { isIP } from 'node:net';
 import type { DBusPlain } from '../dbus/index.js';
 import type { VarDict } from '../modemmanager/types.js';
 
@@ -38,4 +39,17 @@ export function uint64(v: DBusPlain | undefined): number | undefined {
 export function toInt32(v: number): number {
   const t = Math.trunc(v);
   return t === 0 ? 0 : Math.max(-2147483648, Math.min(2147483647, t)); // no -0 (-0.5 → 0)
+}
+
+/**
+ * An IP address as Go's net.IP prints it (what EVE published): IPv6 in RFC 5952 form (lower case,
+ * longest zero run compressed), so `2001:0DB8::0001` and `2001:db8::1` are the same status.
+ * Not an address: undefined.
+ */
+export function canonicalIp(a: string | undefined): string | undefined {
+  if (a === undefined) return undefined;
+  const family = isIP(a);
+  if (family === 4) return a;
+  if (family !== 6 || a.includes('%')) return undefined; // a zone (fe80::1%wwan0) is no bearer address
+  return new URL(`http://[${a}]/`).hostname.slice(1, -1);
 }

@@ -542,6 +542,22 @@ describe('IP settings (IPv4 and IPv6; EVE read IPv6 only when IPv4 was unreadabl
     assert.deepEqual(ipSettings({ errors: [] }), { Address: null, Gateway: '', DNSServers: null, MTU: 0 });
   });
 
+  test('IPv6 addresses are published as Go prints them (RFC 5952), zones rejected', () => {
+    const c = bearerIpConfigs({
+      Ip6Config: {
+        method: 2,
+        address: '2001:0DB8:0001:0000:0000:0000:0000:0002',
+        prefix: 64,
+        dns1: '2001:DB8::0035',
+      },
+    });
+    assert.equal(c.ipv6?.address, '2001:db8:1::2');
+    assert.deepEqual(c.ipv6?.dns, ['2001:db8::35']);
+    const zoned = bearerIpConfigs({ Ip6Config: { method: 2, address: 'fe80::1%wwan0', prefix: 64 } });
+    assert.equal(zoned.ipv6, undefined);
+    assert.deepEqual(zoned.errors, ['IPv6: invalid address "fe80::1%wwan0"']);
+  });
+
   test('Go net.IPMask base64', () => {
     const cases: [number, 4 | 6, string][] = [
       [32, 4, '/////w=='],
