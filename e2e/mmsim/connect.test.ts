@@ -86,6 +86,7 @@ for (const [name, ipType, ip4, ip6] of [
     assert.deepEqual(b.Ip6Config, ip6);
     assert.equal(b.BearerType, 1);
     assert.deepEqual(b.Properties, {
+      'profile-id': -1,
       apn: 'internet',
       'ip-type': ipType,
       'allowed-auth': 6,

@@ -321,7 +321,7 @@ export class Modem {
 
   createBearer(dict: unknown): string {
     const props = validateProps(dict, 'bearer');
-    return this.#createBearer(props).path;
+    return this.#createBearer(bearerPart(props)).path;
   }
 
   /** MM 1.20 publishes MaxBearers but does not refuse more (the kit accepted 4 with MaxBearers 2). */
@@ -394,7 +394,8 @@ export class Modem {
   }
 
   async #connect(bearer: Bearer): Promise<void> {
-    if (str(bearer.properties, 'apn') === undefined && num(bearer.properties, 'profile-id') === undefined) {
+    const profileId = num(bearer.properties, 'profile-id') ?? -1;
+    if (str(bearer.properties, 'apn') === undefined && profileId < 0) {
       throw mmError(MMError.InvalidArgs, '3GPP connection logic requires APN or profile id setting');
     }
     // MM's modem state is CONNECTED while any bearer is: a second bearer connects silently.
@@ -414,12 +415,7 @@ export class Modem {
       throw mmError(fault.errorName, fault.message);
     }
     const { ip4, ip6 } = this.#ipConfigs(bearer);
-    bearer.markConnected(
-      this.spec.bearer?.interface ?? 'wwan0',
-      ip4,
-      ip6,
-      num(bearer.properties, 'profile-id') ?? 1,
-    );
+    bearer.markConnected(this.spec.bearer?.interface ?? 'wwan0', ip4, ip6, profileId >= 0 ? profileId : 1);
     this.settle(ModemStateChangeReason.USER_REQUESTED);
   }
 

@@ -79,9 +79,12 @@ export function validateProps(dict: unknown, kind: PropsKind): VariantDict {
   return out;
 }
 
-/** The bearer-relevant part of a Simple.Connect dictionary (pin and operator-id are not stored). */
+/**
+ * The bearer's `Properties` as MM 1.20 publishes them for a request: the bearer keys given (pin and
+ * operator-id are not stored) plus `profile-id` -1 (unknown) when none was given (seen on the kit).
+ */
 export function bearerPart(dict: VariantDict): VariantDict {
-  const out: VariantDict = {};
+  const out: VariantDict = { 'profile-id': new Variant('i', -1) };
   for (const [k, x] of Object.entries(dict)) if (k in BEARER_KEYS) out[k] = x;
   return out;
 }

@@ -43,7 +43,8 @@ test('validateProps accepts MM bearer keys with MM types and rejects the rest', 
     Object.keys(validateProps({ pin: v.s('1'), 'operator-id': v.s('00101') }, 'simple-connect')),
     ['pin', 'operator-id'],
   );
-  assert.deepEqual(Object.keys(bearerPart({ pin: v.s('1'), apn: v.s('x') })), ['apn']);
+  assert.deepEqual(Object.keys(bearerPart({ pin: v.s('1'), apn: v.s('x') })), ['profile-id', 'apn']);
+  assert.equal(bearerPart({})['profile-id']?.value, -1, 'MM publishes profile-id -1 when none is given');
 });
 
 test('uint64 values are BigInt on the wire; unwrap keeps them; canonical tells types apart', () => {
