@@ -47,7 +47,7 @@ export interface ConfigFileError {
   readonly message: string;
   /** Schema errors: one per failing field (JSON pointer). Otherwise a single document-level entry. */
   readonly errors: readonly FieldError[];
-  /** For invalid JSON, where the parser stopped (1-based), when it says. */
+  /** For invalid JSON: where the first error is (1-based). */
   readonly line?: number;
   readonly column?: number;
 }
@@ -94,7 +94,13 @@ export function parseConfigText<T>(file: string, raw: string, validate: ConfigVa
       },
     );
   }
-  const v = validate(json);
+  let v: Validation<T>;
+  try {
+    v = validate(json);
+  } catch (e) {
+    // A broken schema is our bug, but the agent still must not die of it.
+    return failure('schema', file, `cannot validate ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (v.ok) return { ok: true, value: v.value, raw };
   const detail = v.errors.map((x) => `${x.path || '(document)'}: ${x.message}`).join('; ');
   return failure('schema', file, `invalid config in ${file}: ${detail}`, { errors: v.errors });

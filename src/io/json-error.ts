@@ -30,6 +30,7 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
     if (i >= text.length)
       throw new Stop(i, what ? `unexpected end of input, expected ${what}` : 'unexpected end of input');
     const c = text[i]!;
+    if (c === '\ufeff') throw new Stop(i, 'unexpected byte order mark (save the file as UTF-8 without BOM)');
     const shown = c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
     throw new Stop(i, `unexpected '${shown}'${what ? `, expected ${what}` : ''}`);
   };

@@ -40,3 +40,9 @@ test('valid JSON has no error', () => {
     assert.equal(locateJsonError(text), undefined, text);
   }
 });
+
+test('a byte order mark is named as such', () => {
+  const e = locateJsonError('\ufeff{"a":1}');
+  assert.equal(e?.column, 1);
+  assert.match(e?.reason ?? '', /byte order mark/);
+});
