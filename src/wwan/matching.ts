@@ -16,7 +16,8 @@
  *      (object paths do not): PCI, then USB, then Interface (names can swap between boots), then
  *      the key; numbers inside USB paths and names compare numerically; empty sorts last.
  *   4. `previous` (the assignment in force) is kept wherever it still matches, so a hotplugged
- *      modem never steals a working modem's config.
+ *      modem never steals a working modem's config (only rule 6 may move it, when that is the
+ *      only way to serve another config).
  *   5. Each remaining config takes the best-ranked free matching modem.
  *   6. A config still without a modem may move an earlier one to another matching free modem
  *      (an augmenting path, tried in the same orders) when that is the only way to serve both:

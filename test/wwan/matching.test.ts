@@ -226,14 +226,24 @@ describe('determinism (EVE used Go map order)', () => {
       { maxLength: 6 },
     ),
     seed: fc.integer(),
+    previous: fc.option(
+      fc.array(
+        fc.tuple(
+          fc.constantFrom('a', 'b', 'c', 'd'),
+          fc.constantFrom(...Array.from({ length: 8 }, (_, i) => `/m/${i}`)),
+        ),
+      ),
+      { nil: undefined },
+    ),
   });
 
-  test('property: shuffled modems give the same result, and the result is a valid assignment', () => {
+  test('property: shuffled modems give the same result (with or without a previous assignment), a valid, maximum one', () => {
     fc.assert(
-      fc.property(world, ({ modems: ms, configs: cs, seed }) => {
+      fc.property(world, ({ modems: ms, configs: cs, seed, previous: prevPairs }) => {
+        const opts = prevPairs ? { previous: new Map(prevPairs) } : {};
         const shuffled = [...ms].sort((a, b) => (hash(a.key, seed) - hash(b.key, seed)) | 0);
-        const r = matchConfigs(cs, ms);
-        assert.deepEqual(plain(matchConfigs(cs, shuffled)), plain(r));
+        const r = matchConfigs(cs, ms, opts);
+        assert.deepEqual(plain(matchConfigs(cs, shuffled, opts)), plain(r));
         const labels = [...new Set(cs.map((c) => c.LogicalLabel).filter((l) => l !== ''))];
         assert.deepEqual([...r.assigned.keys(), ...r.missing].sort(), [...labels].sort());
         const used = [...r.assigned.values()];
@@ -247,6 +257,9 @@ describe('determinism (EVE used Go map order)', () => {
             `${label} ↔ ${key} does not match`,
           );
         }
+        // maximum: no assignment serves more configs (brute force over the small world)
+        const eligible = labels.map((l) => cs.find((x) => x.LogicalLabel === l)?.PhysAddrs);
+        assert.equal(r.assigned.size, bestCount(eligible, ms), 'not a maximum assignment');
         // maximal: no missing config could take an unmanaged modem
         for (const label of r.missing) {
           const c = cs.find((x) => x.LogicalLabel === label);
@@ -268,4 +281,22 @@ function hash(s: string, seed: number): number {
   let h = seed | 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x9e3779b1);
   return h;
+}
+
+/** The most configs any assignment can serve (exhaustive; worlds here have at most 6 × 6). */
+function bestCount(
+  configs: readonly (PhysAddrs | undefined)[],
+  ms: readonly ModemCandidate[],
+  used = new Set<string>(),
+): number {
+  const [first, ...rest] = configs;
+  if (configs.length === 0) return 0;
+  let best = bestCount(rest, ms, used); // leave this config unserved
+  for (const m of ms) {
+    if (used.has(m.key) || !configMatchesModem(first, m.physAddrs)) continue;
+    used.add(m.key);
+    best = Math.max(best, 1 + bestCount(rest, ms, used));
+    used.delete(m.key);
+  }
+  return best;
 }
