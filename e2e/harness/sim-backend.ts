@@ -73,9 +73,15 @@ export const KIT_MODEM: ModemSpec = {
     },
   },
   signal: { lte: { rsrq: -10, rsrp: -91 } },
-  location: { lacCi: '001,01,0000,01A2D001,001A2B' },
+  location: { lacCi: '001,01,0,1A2D001,1A2B' },
   scanResults: [
-    { operatorCode: '00101', operatorLong: 'SimNet', status: 'current', accessTechnology: 'lte' },
+    {
+      operatorCode: '00101',
+      operatorLong: 'SimNet',
+      operatorShort: 'SimNet',
+      status: 'current',
+      accessTechnology: 'lte',
+    },
   ],
   profiles: [{ profileId: 1, apn: 'internet', ipType: 'ipv4' }],
   maxBearers: 2,

@@ -51,6 +51,27 @@ async function observe(be: MMBackend): Promise<Observation> {
     out.enable = states(from);
     out.registration = await c.get(path, I.m3gpp, 'RegistrationState');
     out.operator = await c.get(path, I.m3gpp, 'OperatorCode');
+    const loc = await c.getAll(path, I.location);
+    out.locationProps = [loc.Capabilities, loc.Enabled, loc.SignalsLocation];
+    out.location = await until(
+      async () => {
+        const [l] = await c.call(path, I.location, 'GetLocation');
+        return Object.keys(l as object).length > 0 ? l : undefined;
+      },
+      '3GPP location',
+      30_000,
+    );
+    await c.call(path, I.signal, 'Setup', 'u', [5]);
+    out.lte = await until(
+      async () => {
+        const lte = (await c.get(path, I.signal, 'Lte')) as Record<string, number>;
+        return Object.keys(lte).length > 0 ? lte : undefined;
+      },
+      'LTE signal values',
+      30_000,
+    );
+    out.profiles = (await c.call(path, I.profiles, 'List'))[0];
+    out.scan = (await c.call(path, I.m3gpp, 'Scan'))[0];
 
     from = c.signals.length;
     const [bearer] = await c.call(path, I.simple, 'Connect', 'a{sv}', [

@@ -221,9 +221,7 @@ test('ProfileManager.List and the Updated signal; SetInitialEpsBearerSettings va
     profiles: [{ profileId: 1, apn: 'internet', profileName: 'p1', ipType: 'ipv4' }],
   });
   const [list] = await client.call(path, I.profiles, 'List');
-  assert.deepEqual(list, [
-    { 'profile-id': 1, apn: 'internet', 'ip-type': 1, 'apn-type': 2, 'profile-name': 'p1' },
-  ]);
+  assert.deepEqual(list, [{ 'profile-id': 1, apn: 'internet', 'ip-type': 1, 'profile-name': 'p1' }]);
   const from = client.signals.length;
   sim.setProfiles('A', [{ profileId: 2, apn: 'ims', apnType: 4 }]);
   await client.waitSignal(

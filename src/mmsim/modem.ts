@@ -626,8 +626,9 @@ export class Modem {
         'profile-id': v.i(p.profileId),
         apn: v.s(p.apn),
         'ip-type': v.u(ipFamily(p.ipType ?? 'ipv4v6')),
-        'apn-type': v.u(p.apnType ?? 2),
       };
+      // Only when known: the kit's MM lists profiles without apn-type.
+      if (p.apnType !== undefined) out['apn-type'] = v.u(p.apnType);
       if (p.profileName !== undefined) out['profile-name'] = v.s(p.profileName);
       return out;
     });

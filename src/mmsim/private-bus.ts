@@ -1,5 +1,5 @@
 /**
- * A private dbus-daemon for tests: system-bus-like policy, listening on a unix socket in a fresh
+ * A private dbus-daemon (tests and the demo): system-bus-like policy, listening on a unix socket in a fresh
  * temporary directory, never the machine's own bus. The daemon is a child of the test process and is
  * killed and reaped by `stop()` (and on process exit as a last resort).
  */
