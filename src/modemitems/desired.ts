@@ -46,6 +46,8 @@ export interface DesiredInput {
   readonly locationModem?: string;
   readonly signalRateSeconds: number;
   readonly secrets: (name: string) => ModemSecrets;
+  /** Build the network items of connected modems (false when the agent has no netlink). */
+  readonly network: boolean;
 }
 
 export interface PlacedItem {
@@ -155,7 +157,7 @@ export function desiredItems(input: DesiredInput): PlacedItem[] {
     // The network side follows the bearer: its IP settings are observations that make desired items.
     const bearer = m.view ? connectedBearer(m.view) : undefined;
     const ifname = bearer?.props.Interface;
-    if (bearer && ifname) {
+    if (input.network && bearer && ifname) {
       const v4 = familySettings(bearer.props.Ip4Config);
       const v6 = familySettings(bearer.props.Ip6Config);
       const mtu = m.config.MTU || bearer.props.Ip4Config?.mtu || bearer.props.Ip6Config?.mtu || DEFAULT_MTU;

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { packageFile } from '../repo-files.js';
 import type {
   ConfigItemValueMap,
   WwanConfig,
@@ -22,8 +23,7 @@ export type Validation<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
-const schemaDir = new URL('../../schemas/', import.meta.url);
-const load = (f: string) => JSON.parse(readFileSync(new URL(f, schemaDir), 'utf8')) as object;
+const load = (f: string) => JSON.parse(readFileSync(packageFile('schemas', f), 'utf8')) as object;
 
 let ajv: Ajv2020 | undefined;
 function instance(): Ajv2020 {

@@ -1,0 +1,278 @@
+/**
+ * The wwan agent: WwanConfig and what ModemManager and the kernel report go in; a desired graph is
+ * built, the reconciler's controller diffs it against the observed graph and acts on the difference;
+ * WwanStatus / WwanMetrics / WwanLocationInfo come out. Everything is event-driven: ModemManager
+ * signals (through the client's snapshot), netlink notifications, config changes, retry timers.
+ */
+import { type Clock, type Item, systemClock } from '../../reconciler/api.js';
+import { Controller, type Logger } from '../../reconciler/controller.js';
+import { syncGraph } from '../../reconciler/graph.js';
+import { contentKey, item, keyOf } from '../../reconciler/item.js';
+import {
+  createModemConfigurators,
+  desiredItems,
+  type ModemInput,
+  type ModemSecrets,
+  modemPredicates,
+  observedItems,
+  type PlacedItem,
+  SecretStore,
+} from '../modemitems/index.js';
+import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
+import type { ModemManagerClient } from '../modemmanager/client.js';
+import { type ModemView, modems, type Snapshot } from '../modemmanager/snapshot.js';
+import { createNetConfigurators } from '../netitems/configurators.js';
+import { createNetObserver, type NetObserver } from '../netitems/observer.js';
+import { netPredicates } from '../netitems/predicates.js';
+import { ADDRESS, DNS, LINK, ROUTE } from '../netitems/types.js';
+import type { NetlinkAdapter } from '../netlink/adapter.js';
+import type { WwanConfig } from '../schemas/types.generated.js';
+import { Expectations } from './expectations.js';
+import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
+
+const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
+const NET_TYPES = new Set([LINK, ADDRESS, ROUTE, DNS]);
+
+export interface WwanAgentOptions {
+  readonly mm: ModemManagerClient;
+  /** The kernel side; without it (e.g. no network namespace to work in) no network items are made. */
+  readonly netlink?: NetlinkAdapter;
+  readonly resolvDir: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly physAddrs: PhysAddrSource;
+  readonly signalRateSeconds?: number;
+  /** How long an applied step wins over a contradicting observation (default 15 s). */
+  readonly expectationGraceMs?: number;
+  /** Called after every change that may change the outputs. */
+  readonly onChange?: () => void;
+}
+
+/** What the agent knows, for the status projection and the CLI. */
+export interface AgentView {
+  readonly config: WwanConfig;
+  readonly snapshot: Snapshot;
+  readonly modems: readonly ModemFacts[];
+  /** Item name (label or `unmanaged:<id>`) per present modem key. */
+  readonly names: ReadonlyMap<string, string>;
+  readonly controller: Controller;
+}
+
+export class WwanAgent {
+  readonly controller: Controller;
+  private config: WwanConfig = {};
+  private facts: ModemFacts[] = [];
+  private names = new Map<string, string>();
+  private assigned: ReadonlyMap<string, string> = new Map();
+  private readonly secrets = new SecretStore();
+  private readonly expectations: Expectations;
+  private readonly clock: Clock;
+  private netObserver: NetObserver | undefined;
+  private netIfnames: string[] = [];
+  private observedOnce = false;
+  private expiryTimer: unknown;
+  private stopped = false;
+  private readonly offSnapshot: () => void;
+
+  constructor(private readonly opts: WwanAgentOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.expectations = new Expectations(this.clock, opts.expectationGraceMs ?? 15_000);
+    const modemConfs = createModemConfigurators({
+      calls: opts.mm.calls,
+      view: (name) => this.viewOf(name),
+      secrets: (name) => this.secrets.get(name),
+    });
+    const netConfs = opts.netlink
+      ? createNetConfigurators({ netlink: opts.netlink, resolvDir: opts.resolvDir })
+      : {};
+    this.controller = new Controller({
+      name: 'wwan',
+      configurators: { ...modemConfs, ...netConfs },
+      predicates: { ...modemPredicates, ...netPredicates },
+      clock: this.clock,
+      logger: opts.logger,
+    });
+    this.controller.on((e) => {
+      if (e.type === 'step-finished' && e.outcome.ok) {
+        const k = keyOf(e.step.ref);
+        const isDelete = e.step.op === 'delete' || e.step.phase === 'delete';
+        const want = this.controller.state().desired.nodes.get(k)?.item;
+        this.expectations.expect(k, isDelete || !want ? null : want);
+      }
+      if (e.type === 'run-finished') {
+        this.armExpiry();
+        this.opts.onChange?.();
+      }
+    });
+    const onSnapshot = () => {
+      this.refresh('ModemManager state changed');
+      this.opts.onChange?.();
+    };
+    opts.mm.on('snapshot', onSnapshot);
+    this.offSnapshot = () => opts.mm.off('snapshot', onSnapshot);
+  }
+
+  /** Applies a new (validated) config. */
+  setConfig(config: WwanConfig, secrets: ReadonlyMap<string, ModemSecrets>): void {
+    this.config = config;
+    this.secrets.replace(secrets);
+    this.refresh('config changed');
+  }
+
+  view(): AgentView {
+    return {
+      config: this.config,
+      snapshot: this.opts.mm.snapshot,
+      modems: this.facts,
+      names: this.names,
+      controller: this.controller,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.offSnapshot();
+    if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
+    this.netObserver?.close();
+    await this.controller.stop();
+  }
+
+  private viewOf(name: string): ModemView | undefined {
+    for (const f of this.facts) if (this.names.get(f.key) === name) return f.view;
+    return undefined;
+  }
+
+  /** Rebuilds the desired graph and the observed items from the present inputs (level-triggered). */
+  refresh(reason: string): void {
+    if (this.stopped) return;
+    const views = modems(this.opts.mm.snapshot);
+    this.facts = views.map((v) => modemFacts(v, this.opts.physAddrs));
+    const networks = (this.config.Networks ?? []).filter((n) => (n.LogicalLabel ?? '') !== '');
+    const { assigned } = matchNetworks(networks, this.facts, this.assigned);
+    this.assigned = assigned;
+    const names = new Map<string, string>();
+    const inputs: ModemInput[] = [];
+    for (const n of networks) {
+      const key = assigned.get(n.LogicalLabel!);
+      const fact = key === undefined ? undefined : this.facts.find((f) => f.key === key);
+      if (fact) names.set(fact.key, n.LogicalLabel!);
+      inputs.push({ name: n.LogicalLabel!, config: n, ...(fact ? { view: fact.view } : {}) });
+    }
+    for (const f of this.facts) {
+      if (names.has(f.key)) continue;
+      const name = `unmanaged:${f.key}`;
+      names.set(f.key, name);
+      inputs.push({ name, view: f.view });
+    }
+    this.names = names;
+    const locationModem = networks.find(
+      (n) => n.LocationTracking && assigned.has(n.LogicalLabel!),
+    )?.LogicalLabel;
+    const desired = safeDesired(
+      {
+        radioSilence: this.config.RadioSilence === true,
+        modems: inputs,
+        ...(locationModem ? { locationModem } : {}),
+        signalRateSeconds: this.opts.signalRateSeconds ?? 10,
+        network: this.opts.netlink !== undefined,
+        secrets: (name) => this.secrets.get(name),
+      },
+      this.opts.logger,
+    );
+    this.controller.setDesired(syncGraph(this.controller.state().desired, desired), reason);
+    this.ensureNetObserver(desired);
+    this.observe(inputs, reason);
+  }
+
+  /** Folds ModemManager's and the kernel's present state into the current graph. */
+  private observe(inputs: readonly ModemInput[], reason: string): void {
+    const desired = this.controller.state().desired;
+    const present = inputs.flatMap((m) => (m.view ? [{ name: m.name, view: m.view }] : []));
+    const observed = observedItems(present, (type, name) => desired.nodes.get(`${type}/${name}`)?.item);
+    const netItems = this.netObserver?.items() ?? [];
+    const initial = !this.observedOnce;
+    this.observedOnce = true;
+    this.controller.observe((e) => {
+      const current = this.controller.state().current;
+      const seen = new Set<string>();
+      const put = (p: PlacedItem | { item: Item; path: readonly string[] }) => {
+        const k = keyOf(p.item);
+        // Dependencies are structure, not something ModemManager or the kernel can report: an
+        // observed item carries the ones the desired (or applied) item has, so only specs compare.
+        const want = desired.nodes.get(k)?.item ?? current.nodes.get(k)?.item;
+        if (want && !p.item.external && want.deps !== p.item.deps) {
+          p = { item: item({ ...p.item, deps: want.deps }), path: p.path };
+        }
+        seen.add(k);
+        if (!this.expectations.accept(k, p.item)) return;
+        const old = current.nodes.get(k);
+        if (old && contentKey(old.item) === contentKey(p.item)) return;
+        // A change we did not make is drift; the very first look is just the starting point.
+        e.put(p.item, { path: old?.path ?? p.path, observed: !initial && !p.item.external });
+      };
+      for (const p of observed) put(p);
+      for (const [k, n] of current.nodes) {
+        if (!MM_TYPES.has(n.item.type) || seen.has(k)) continue;
+        if (this.expectations.accept(k, undefined)) e.delete(n.item);
+      }
+      if (this.netObserver) {
+        // The kernel's picture of the managed interfaces replaces ours (same rules as above).
+        const ifnames = new Set(this.netIfnames);
+        for (const it of netItems) put({ item: it, path: current.nodes.get(keyOf(it))?.path ?? [] });
+        for (const [k, n] of current.nodes) {
+          if (!NET_TYPES.has(n.item.type) || seen.has(k)) continue;
+          const ifname = n.item.type === LINK ? n.item.name : (n.item.spec as { ifname?: string }).ifname;
+          if (ifname !== undefined && ifnames.has(ifname) && this.expectations.accept(k, undefined))
+            e.delete(n.item);
+        }
+      }
+    }, reason);
+  }
+
+  /** The network observer follows the interfaces of the connected bearers (and those it saw before). */
+  private ensureNetObserver(desired: readonly PlacedItem[]): void {
+    if (!this.opts.netlink) return;
+    const ifnames = new Set(this.netIfnames);
+    for (const p of desired) if (p.item.type === LINK) ifnames.add(p.item.name);
+    const next = [...ifnames].sort();
+    if (this.netObserver && next.join(',') === this.netIfnames.join(',')) return;
+    if (next.length === 0) return;
+    this.netObserver?.close();
+    this.netIfnames = next;
+    const obs = createNetObserver({
+      netlink: this.opts.netlink,
+      ifnames: next,
+      resolvDir: this.opts.resolvDir,
+      onChange: () => this.refresh('kernel state changed'),
+    });
+    this.netObserver = obs;
+    obs.start().then(
+      () => this.refresh('kernel state read'),
+      (err: unknown) => this.opts.logger.error({ err }, 'cannot watch the network interfaces'),
+    );
+  }
+
+  private armExpiry(): void {
+    const at = this.expectations.nextExpiry();
+    if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (at === undefined || this.stopped) return;
+    this.expiryTimer = this.clock.setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.refresh('expected observation overdue');
+      },
+      Math.max(0, at - this.clock.now()) + 1,
+    );
+  }
+}
+
+function safeDesired(input: Parameters<typeof desiredItems>[0], logger: Logger): PlacedItem[] {
+  try {
+    return desiredItems(input);
+  } catch (err) {
+    // Bad data from ModemManager (a malformed address) must not stop the agent; say what it was.
+    logger.error({ err }, 'cannot build the desired state from the config and ModemManager state');
+    return [];
+  }
+}

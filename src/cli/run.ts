@@ -1,0 +1,139 @@
+/**
+ * `mmagent run`: the wwan microservice. Connects to the system bus named by DBUS_SYSTEM_BUS_ADDRESS,
+ * works in the network namespace it runs in, watches the config file (atomic replace included), and
+ * writes WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json atomically. Bad input is logged
+ * and reported in the status; the last good config stays in force; SIGTERM stops cleanly.
+ */
+import { WwanAgent } from '../agent/agent.js';
+import { buildOutputs } from '../agent/outputs.js';
+import { secretsFromConfig } from '../agent/secrets.js';
+import { type ConfigFileError, watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
+import { readGlobalSettings } from '../io/global-config.js';
+import { createLogger, redactConfig, setLogLevel } from '../io/log.js';
+import { OutputWriter } from '../io/outputs.js';
+import { ModemManagerClient } from '../modemmanager/client.js';
+import { createNetlinkAdapter } from '../netlink/adapter.js';
+import type { WwanConfig } from '../schemas/types.generated.js';
+import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
+import type { RunCommand } from './args.js';
+
+export interface RunHooks {
+  /** Resolves to stop the agent (default: SIGTERM or SIGINT). */
+  readonly stopSignal?: AbortSignal;
+}
+
+export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<number> {
+  const logger = createLogger({ level: cmd.logLevel, base: { agent: 'wwan', pid: process.pid } });
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    logger.info({ signal: sig }, 'stopping');
+    stop.abort(new Error(sig));
+  };
+  const sigterm = () => onSignal('SIGTERM');
+  const sigint = () => onSignal('SIGINT');
+  process.once('SIGTERM', sigterm);
+  process.once('SIGINT', sigint);
+  hooks.stopSignal?.addEventListener('abort', () => stop.abort(hooks.stopSignal?.reason), { once: true });
+
+  const mm = await connectWithRetry(logger, stop.signal);
+  if (!mm) return 0;
+  const netlink = createNetlinkAdapter();
+  const writer = new OutputWriter(cmd.statusDir, logger);
+  let config: WwanConfig | undefined;
+  let fileError: ConfigFileError | undefined;
+  let credentialErrors: ReadonlyMap<string, string> = new Map();
+  let scheduled = false;
+  const publish = () => {
+    if (scheduled || stop.signal.aborted) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      const out = buildOutputs(agent.view(), {
+        fileError: fileError ? `${fileError.message}` : undefined,
+        credentialErrors,
+      });
+      void writer.writeStatus(out.status);
+      void writer.writeMetrics(out.metrics);
+      if (out.location) void writer.writeLocation(out.location);
+    });
+  };
+  const agent = new WwanAgent({
+    mm,
+    netlink,
+    resolvDir: cmd.resolvDir,
+    logger,
+    physAddrs: sysfsPhysAddrSource(),
+    onChange: publish,
+  });
+
+  const configWatch = watchConfigFile(cmd.config, {
+    signal: stop.signal,
+    onConfig: (cfg) => {
+      config = cfg;
+      fileError = undefined;
+      const s = secretsFromConfig(cfg);
+      credentialErrors = s.errors;
+      logger.info({ config: redactConfig(cfg) }, 'config accepted');
+      agent.setConfig(cfg, s.secrets);
+      publish();
+    },
+    onError: (err) => {
+      fileError = err;
+      logger.error(
+        { file: err.file, kind: err.kind, errors: err.errors },
+        config ? `${err.message}; keeping the last good config` : err.message,
+      );
+      publish();
+    },
+  });
+  if (cmd.globalConfig) {
+    watchGlobalConfigFile(cmd.globalConfig, {
+      signal: stop.signal,
+      onConfig: (map) => {
+        const { settings, warnings } = readGlobalSettings(map);
+        for (const w of warnings) logger.warn({ file: cmd.globalConfig }, w);
+        setLogLevel(logger, settings.logLevel);
+      },
+      onError: (err) => logger.error({ file: err.file, errors: err.errors }, err.message),
+    });
+  }
+  await configWatch.ready;
+  publish();
+
+  await new Promise<void>((resolve) =>
+    stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  await agent.stop();
+  await writer.idle();
+  await mm.close();
+  netlink.close();
+  process.off('SIGTERM', sigterm);
+  process.off('SIGINT', sigint);
+  logger.info({}, 'stopped');
+  return 0;
+}
+
+/** The bus may not be up yet when the agent starts: keep trying, with a capped backoff. */
+async function connectWithRetry(
+  logger: ReturnType<typeof createLogger>,
+  signal: AbortSignal,
+): Promise<ModemManagerClient | undefined> {
+  let delay = 500;
+  for (;;) {
+    try {
+      return await ModemManagerClient.connect({ logger });
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      logger.error({ err, retryInMs: delay }, 'cannot connect to the system bus');
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+      if (signal.aborted) return undefined;
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+}
