@@ -23,10 +23,13 @@ export function configErrorOf(label: string, controller: Controller, extra?: str
     const s = st.statuses.get(`${type}/${label}`);
     if (s?.state === 'failed') return `${friendly[type]} failed: ${s.lastError ?? 'unknown error'}`;
   }
-  for (const p of st.lastPlan?.pending ?? []) {
-    if (p.ref.name !== label) continue;
-    if (p.waitingFor.type === 'mm.modem') return 'modem not found';
-    return `${friendly[p.ref.type] ?? p.ref.type} waits for ${p.waitingFor.type}/${p.waitingFor.name}: ${p.detail}`;
+  // A chain of pending items says the same thing several times: report its root, the item that
+  // waits for something that is not itself pending.
+  const pending = (st.lastPlan?.pending ?? []).filter((p) => p.ref.name === label);
+  if (pending.some((p) => p.waitingFor.type === 'mm.modem')) return 'modem not found';
+  const root = pending.find((p) => p.why !== 'pending') ?? pending[0];
+  if (root) {
+    return `${friendly[root.ref.type] ?? root.ref.type} waits for ${root.waitingFor.type}/${root.waitingFor.name}: ${root.detail}`;
   }
   return '';
 }

@@ -66,6 +66,23 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     onChange: publish,
   });
 
+  // One line per reconcile with the kernel requests it cost (the controller logs what and why).
+  let requests = netlink.stats().requests;
+  agent.controller.on((e) => {
+    if (e.type !== 'run-finished') return;
+    const now = netlink.stats().requests;
+    logger.info(
+      {
+        run: e.record.id,
+        steps: e.record.plan.steps.length,
+        failed: e.record.failed,
+        netlinkRequests: now - requests,
+      },
+      'run finished',
+    );
+    requests = now;
+  });
+
   const configWatch = watchConfigFile(cmd.config, {
     signal: stop.signal,
     onConfig: (cfg) => {

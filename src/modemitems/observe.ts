@@ -29,6 +29,7 @@ import {
   MODES,
   type ModemSpec,
   RADIO,
+  type RadioSpec,
   SIGNAL,
   SIM_SLOT,
 } from './types.js';
@@ -55,7 +56,7 @@ export function observedItems(modems: readonly ObservedModem[], desired: Desired
         external: true,
       }),
     );
-    at(item({ type: RADIO, name, spec: { on: radioOn(view) } }));
+    at(item({ type: RADIO, name, spec: radioSpec(view) }));
     if (desired(SIM_SLOT, name)) at(item({ type: SIM_SLOT, name, spec: { slot: m.PrimarySimSlot || 1 } }));
     const wantModes = desired(MODES, name);
     if (wantModes && m.CurrentModes) {
@@ -91,6 +92,18 @@ export function observedItems(modems: readonly ObservedModem[], desired: Desired
     }
   }
   return out;
+}
+
+/**
+ * The radio as observed: on (powered and enabled, or on its way), off (low power or off), or neither
+ * (powered but disabled), which differs from both wanted states so either gets acted on.
+ */
+function radioSpec(view: ModemView): RadioSpec | { readonly on: false; readonly powered: true } {
+  if (radioOn(view)) return { on: true };
+  const s = view.modem.State ?? ModemState.Unknown;
+  if (view.modem.PowerState === ModemPowerState.On && s <= ModemState.Disabled)
+    return { on: false, powered: true };
+  return { on: false };
 }
 
 /** Radio on: powered on and enabled (or on its way, or beyond: registered, connected, ...). */

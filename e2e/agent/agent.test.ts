@@ -1,0 +1,258 @@
+/**
+ * The agent end to end: `mmagent run` in a network namespace with tun wwan0/wwan1, against the
+ * ModemManager simulator on a private bus. Counts what each kind of change costs: ModemManager calls
+ * that change something (the simulator's recorder) and netlink requests (the agent's log).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
+import { skipUnless } from '../harness/require.js';
+import { type AgentWorld, modemA, modemB, network, withAgentWorld } from './world.js';
+
+const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
+
+const cfgOf = (...networks: NonNullable<WwanConfig['Networks']>): WwanConfig => ({
+  DPCKey: 'e2e',
+  DPCTimestamp: '2026-11-24T10:00:00.123456789Z',
+  RSConfigTimestamp: '0001-01-01T00:00:00Z',
+  Networks: networks,
+});
+
+const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string) =>
+  (s.Networks ?? []).find((n) => n.LogicalLabel === label);
+const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
+  const n = net(s, label);
+  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
+};
+
+interface Addr {
+  ifname: string;
+  addr_info: { local: string; prefixlen: number; family: string }[];
+}
+interface Route {
+  dst: string;
+  gateway?: string;
+  dev: string;
+  metric?: number;
+  protocol?: string;
+}
+
+function kernel(w: AgentWorld, ifname: string) {
+  const addrs = w.ns
+    .ipJson<Addr[]>(['addr', 'show', 'dev', ifname])
+    .flatMap((a) => a.addr_info)
+    .filter((a) => !a.local.startsWith('fe80'))
+    .map((a) => `${a.local}/${a.prefixlen}`)
+    .sort();
+  const routes = [
+    ...w.ns.ipJson<Route[]>(['-4', 'route', 'show', 'dev', ifname]),
+    ...w.ns.ipJson<Route[]>(['-6', 'route', 'show', 'dev', ifname]),
+  ]
+    .filter((r) => r.dst === 'default')
+    .map((r) => `default${r.gateway ? ` via ${r.gateway}` : ''} metric ${r.metric ?? 0}`)
+    .sort();
+  const link = w.ns.ipJson<{ mtu: number; flags: string[] }[]>(['link', 'show', 'dev', ifname])[0];
+  return { addrs, routes, mtu: link?.mtu, up: link?.flags.includes('UP') };
+}
+
+/** Waits until the kernel matches (addresses and routes appear a moment after the status). */
+async function kernelEventually(
+  w: AgentWorld,
+  ifname: string,
+  check: (k: ReturnType<typeof kernel>) => boolean,
+) {
+  const end = Date.now() + 15_000;
+  let k = kernel(w, ifname);
+  while (!check(k) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    k = kernel(w, ifname);
+  }
+  return k;
+}
+
+describe('mmagent run (simulator + netns)', () => {
+  test('first connect: dual stack on wwan0; identical config again costs nothing; MTU and metric changes cost one change each', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      const st = await w.waitStatus(online('modem-a'), 'modem-a online');
+      const a = net(st, 'modem-a')!;
+      assert.equal(a.IPSettings.Address?.IP, '10.64.64.10');
+      assert.equal(a.ConfigError, '');
+      assert.equal(st.DPCTimestamp, '2026-11-24T10:00:00.123456789Z', 'echoed verbatim (nanoseconds kept)');
+      const k = await kernelEventually(w, 'wwan0', (x) => x.routes.length === 2 && x.addrs.length === 2);
+      assert.deepEqual(k.addrs, ['10.64.64.10/30', '2001:db8:1::2/64']);
+      assert.deepEqual(k.routes, [
+        'default via 10.64.64.9 metric 5000',
+        'default via 2001:db8:1::1 metric 5000',
+      ]);
+      assert.equal(k.mtu, 1500);
+      assert.equal(k.up, true);
+      await w.settle();
+
+      // The same config, republished with a new DPC timestamp: zero ModemManager calls, zero netlink.
+      let mark = w.sim.recorder.mark();
+      let logMark = w.logs.length;
+      await w.writeConfig({ ...config, DPCTimestamp: '2026-11-24T11:00:00Z' });
+      await w.waitStatus((s) => s.DPCTimestamp === '2026-11-24T11:00:00Z', 'the new timestamp echoed');
+      await w.settle();
+      assert.equal(w.sim.recorder.countStateChanging({ since: mark }), 0, 'no ModemManager call');
+      assert.equal(w.netlinkRequestsSince(logMark), 0, 'no netlink request');
+
+      // MTU only: one netlink request, no ModemManager call, addresses untouched.
+      mark = w.sim.recorder.mark();
+      logMark = w.logs.length;
+      await w.writeConfig(cfgOf(network('modem-a', 'wwan0', { MTU: 1400 })));
+      await kernelEventually(w, 'wwan0', (x) => x.mtu === 1400);
+      await w.settle();
+      assert.equal(kernel(w, 'wwan0').mtu, 1400);
+      assert.equal(w.sim.recorder.countStateChanging({ since: mark }), 0);
+      assert.equal(w.netlinkRequestsSince(logMark), 1, 'one setLink');
+      assert.deepEqual(kernel(w, 'wwan0').addrs, ['10.64.64.10/30', '2001:db8:1::2/64']);
+
+      // Metric only: both default routes replaced (add new, delete old), nothing else.
+      mark = w.sim.recorder.mark();
+      logMark = w.logs.length;
+      await w.writeConfig(cfgOf(network('modem-a', 'wwan0', { MTU: 1400, RouteMetric: 6000 })));
+      const k2 = await kernelEventually(w, 'wwan0', (x) => x.routes.every((r) => r.endsWith('metric 6000')));
+      await w.settle();
+      assert.deepEqual(k2.routes, [
+        'default via 10.64.64.9 metric 6000',
+        'default via 2001:db8:1::1 metric 6000',
+      ]);
+      assert.equal(w.sim.recorder.countStateChanging({ since: mark }), 0);
+      assert.equal(w.netlinkRequestsSince(logMark), 4, 'two routes, each added and the old one deleted');
+    });
+  });
+});
+
+describe('mmagent run: two modems, hotplug, bad input', () => {
+  test('two modems: an APN change reconnects A and makes no call to B; an unconfigured modem is kept radio-off', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const c = modemA({
+      id: 'C',
+      imei: '490154203237534',
+      device: '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2',
+      ports: [
+        { name: 'cdc-wdm1', type: 'qmi' },
+        { name: 'wwan2', type: 'net' },
+      ],
+      primaryPort: 'cdc-wdm1',
+      bearer: { interface: 'wwan2', ipv4: { address: '10.1.1.2', prefix: 30, gateway: '10.1.1.1' } },
+    });
+    const config = cfgOf(
+      network('modem-a', 'wwan0'),
+      network('modem-b', 'wwan1', {
+        RouteMetric: 5001,
+        AccessPoint: { Activated: true, APN: 'iot', IPType: 'ipv4' },
+      }),
+    );
+    await withAgentWorld({ modems: [modemA(), modemB(), c], config }, async (w) => {
+      const st = await w.waitStatus(
+        (s) => online('modem-a')(s) && online('modem-b')(s),
+        'both modems online',
+      );
+      const b = net(st, 'modem-b')!;
+      assert.equal(b.IPSettings.Address?.IP, '10.99.0.7');
+      // B's /32 bearer has no gateway: a device route.
+      const kb = await kernelEventually(w, 'wwan1', (x) => x.routes.length === 1);
+      assert.deepEqual(kb.addrs, ['10.99.0.7/32']);
+      assert.deepEqual(kb.routes, ['default metric 5001']);
+      // The unconfigured modem C: reported unmanaged, radio off.
+      const unmanaged = await w.waitStatus(
+        (s) => (s.Networks ?? []).some((n) => n.LogicalLabel === '' && n.Module.OpMode === 'radio-off'),
+        'the unconfigured modem radio-off',
+      );
+      assert.equal((unmanaged.Networks ?? []).filter((n) => n.LogicalLabel === '').length, 1);
+      await w.settle();
+
+      const mark = w.sim.recorder.mark();
+      const pathB = w.sim.pathOf('B');
+      const pathA = w.sim.pathOf('A');
+      await w.writeConfig(
+        cfgOf(
+          network('modem-a', 'wwan0', {
+            AccessPoint: { Activated: true, APN: 'internet.v2', IPType: 'ipv4v6' },
+          }),
+          network('modem-b', 'wwan1', {
+            RouteMetric: 5001,
+            AccessPoint: { Activated: true, APN: 'iot', IPType: 'ipv4' },
+          }),
+        ),
+      );
+      await w.waitStatus(
+        (s) => (net(s, 'modem-a')?.Bearers ?? []).some((x) => x.APN === 'internet.v2' && x.Connected),
+        'modem-a reconnected with the new APN',
+      );
+      await w.settle();
+      const changed = w.sim.recorder.stateChangingCalls({ since: mark });
+      assert.deepEqual(
+        changed.filter((x) => x.path.startsWith(pathB)),
+        [],
+        'no call to modem B',
+      );
+      assert.deepEqual(
+        changed.filter((x) => x.path === pathA).map((x) => x.member),
+        ['Disconnect', 'DeleteBearer', 'Connect'],
+      );
+      const ka = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+      assert.deepEqual(
+        ka.addrs,
+        ['10.64.64.10/30', '2001:db8:1::2/64'],
+        'addresses back after the reconnect',
+      );
+    });
+  });
+
+  test('unplug: status says "modem not found"; replug under a new path: connected and configured again', async (t) => {
+    if (skipUnless(t, needs)) return;
+    await withAgentWorld({ modems: [modemA()], config: cfgOf(network('modem-a', 'wwan0')) }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2);
+      const before = w.sim.pathOf('A');
+      w.sim.unplug('A');
+      const gone = await w.waitStatus(
+        (s) => net(s, 'modem-a')?.ConfigError === 'modem not found',
+        'modem not found',
+      );
+      assert.equal(net(gone, 'modem-a')?.Module.OpMode, '');
+      const after = w.sim.replug('A');
+      assert.notEqual(after, before);
+      await w.waitStatus(online('modem-a'), 'modem-a online again');
+      const k = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+      assert.deepEqual(k.addrs, ['10.64.64.10/30', '2001:db8:1::2/64']);
+    });
+  });
+
+  test('an invalid config is rejected with the field path; the last good config stays in force', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await w.settle();
+      const mark = w.sim.recorder.mark();
+      const bad = structuredClone(config);
+      (bad.Networks![0]!.AccessPoint as Record<string, unknown>).IPType = 'ipv5';
+      await w.writeConfig(bad);
+      const st = await w.waitStatus(
+        (s) => (net(s, 'modem-a')?.ConfigError ?? '').includes('IPType'),
+        'the error in the status',
+      );
+      assert.match(net(st, 'modem-a')!.ConfigError, /\/Networks\/0\/AccessPoint\/IPType/);
+      assert.equal(net(st, 'modem-a')!.Module.OpMode, 'online-and-connected', 'still connected');
+      await w.writeConfig('{ not json');
+      await w.waitStatus(
+        (s) => (net(s, 'modem-a')?.ConfigError ?? '').includes('JSON'),
+        'the JSON error in the status',
+      );
+      await w.settle();
+      assert.equal(w.sim.recorder.countStateChanging({ since: mark }), 0, 'bad input changes nothing');
+      assert.ok(
+        w.logs.some((l) => l.level === 50 && JSON.stringify(l).includes('IPType')),
+        'the error is logged with the field',
+      );
+      await w.writeConfig(config);
+      await w.waitStatus((s) => net(s, 'modem-a')?.ConfigError === '', 'error cleared by a good config');
+    });
+  });
+});

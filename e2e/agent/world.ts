@@ -1,0 +1,253 @@
+/**
+ * The agent's e2e world: a private dbus-daemon with the ModemManager simulator (in this process, so
+ * tests drive faults and count calls), a network namespace with tun `wwan0`/`wwan1`, and the real
+ * `mmagent run` program started inside the namespace, fed through its config file and read through
+ * its status files, its JSON log, and the kernel (`ip -n NS -j ...`).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPrivateBus } from '../../src/mmsim/private-bus.js';
+import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
+import type { ModemSpec } from '../../src/mmsim/types.js';
+import type { WwanConfig, WwanStatus } from '../../src/schemas/types.generated.js';
+import { type Netns, withNetns } from '../harness/netns.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface LogLine {
+  readonly msg?: string;
+  readonly level?: number;
+  readonly netlinkRequests?: number;
+  readonly steps?: unknown;
+  readonly [k: string]: unknown;
+}
+
+export interface AgentWorld {
+  readonly ns: Netns;
+  readonly sim: ModemManagerSimulator;
+  readonly dir: string;
+  readonly statusDir: string;
+  readonly resolvDir: string;
+  readonly logs: LogLine[];
+  /** Replaces the config file atomically (write + rename), as EVE's publisher does. */
+  writeConfig(cfg: WwanConfig | string): Promise<void>;
+  readStatus(): Promise<WwanStatus | undefined>;
+  /** Resolves with the first status for which `pred` holds (polls the file; bounded). */
+  waitStatus(pred: (s: WwanStatus) => boolean, what: string, timeoutMs?: number): Promise<WwanStatus>;
+  /** Waits until the agent has been quiet (no new log line) for `quietMs`. */
+  settle(quietMs?: number): Promise<void>;
+  /** Netlink requests the agent reported since log index `from`. */
+  netlinkRequestsSince(from: number): number;
+}
+
+export async function withAgentWorld<T>(
+  opts: { modems: readonly ModemSpec[]; config: WwanConfig; tuns?: readonly string[] },
+  fn: (w: AgentWorld) => Promise<T>,
+): Promise<T> {
+  const bus = await startPrivateBus();
+  const sim = await ModemManagerSimulator.start({ busAddress: bus.address, timing: { step: 2 } });
+  const dir = await mkdtemp(join(tmpdir(), 'mmagent-e2e-'));
+  const statusDir = join(dir, 'status');
+  const resolvDir = join(dir, 'resolv');
+  const configFile = join(dir, 'wwan-config.json');
+  let agent: ChildProcess | undefined;
+  const logs: LogLine[] = [];
+  let stderr = '';
+  const writeConfig = async (cfg: WwanConfig | string) => {
+    const tmp = `${configFile}.tmp`;
+    await writeFile(tmp, typeof cfg === 'string' ? cfg : JSON.stringify(cfg));
+    await rename(tmp, configFile);
+  };
+  try {
+    for (const m of opts.modems) sim.addModem(m);
+    await writeConfig(opts.config);
+    return await withNetns({ tuns: opts.tuns ?? ['wwan0', 'wwan1'] }, async (ns) => {
+      agent = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns.name,
+          process.execPath,
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'run',
+          '--config',
+          configFile,
+          '--status-dir',
+          statusDir,
+          '--resolv-dir',
+          resolvDir,
+          '--log-level',
+          'debug',
+        ],
+        {
+          cwd: REPO,
+          env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let buf = '';
+      agent.stdout?.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl = buf.indexOf('\n');
+        while (nl >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            logs.push(JSON.parse(line) as LogLine);
+          } catch {
+            logs.push({ msg: line });
+          }
+          nl = buf.indexOf('\n');
+        }
+      });
+      agent.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const readStatus = async () => {
+        try {
+          return JSON.parse(await readFile(join(statusDir, 'WwanStatus.json'), 'utf8')) as WwanStatus;
+        } catch {
+          return undefined;
+        }
+      };
+      const world: AgentWorld = {
+        ns,
+        sim,
+        dir,
+        statusDir,
+        resolvDir,
+        logs,
+        writeConfig,
+        readStatus,
+        async waitStatus(pred, what, timeoutMs = 20_000) {
+          const end = Date.now() + timeoutMs;
+          let last: WwanStatus | undefined;
+          while (Date.now() < end) {
+            if (agent?.exitCode !== null) throw new Error(`the agent exited (${agent?.exitCode}): ${stderr}`);
+            last = await readStatus();
+            if (last && pred(last)) return last;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          throw new Error(
+            `timed out waiting for ${what}; last status: ${JSON.stringify(last)}; stderr: ${stderr}`,
+          );
+        },
+        async settle(quietMs = 800) {
+          let n = -1;
+          for (;;) {
+            if (logs.length === n) return;
+            n = logs.length;
+            await new Promise((r) => setTimeout(r, quietMs));
+          }
+        },
+        netlinkRequestsSince(from) {
+          return logs
+            .slice(from)
+            .reduce((sum, l) => sum + (typeof l.netlinkRequests === 'number' ? l.netlinkRequests : 0), 0);
+        },
+      };
+      return await fn(world);
+    });
+  } finally {
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((r) => agent?.once('exit', r));
+      agent.kill('SIGTERM');
+      const t = setTimeout(() => agent?.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    await sim.stop();
+    await bus.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A modem like the scenario's modem A: QMI, wwan0, USB 1-1, dual-stack bearer with gateways. */
+export function modemA(over: Partial<ModemSpec> = {}): ModemSpec {
+  return {
+    id: 'A',
+    manufacturer: 'Simulated Modems Inc.',
+    model: 'SIM-LTE-1',
+    imei: '490154203237518',
+    device: '/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1',
+    primaryPort: 'cdc-wdm0',
+    ports: [
+      { name: 'cdc-wdm0', type: 'qmi' },
+      { name: 'wwan0', type: 'net' },
+    ],
+    supportedModes: [
+      [14, 0],
+      [14, 8],
+      [8, 0],
+    ],
+    currentModes: [14, 8],
+    sim: {
+      iccid: '89881100000000000001',
+      imsi: '001010123456789',
+      operatorId: '00101',
+      operatorName: 'SimNet',
+    },
+    network: {
+      registration: 'home',
+      operatorCode: '00101',
+      operatorName: 'SimNet',
+      accessTechnologies: ['lte'],
+    },
+    bearer: {
+      interface: 'wwan0',
+      ipv4: { address: '10.64.64.10', prefix: 30, gateway: '10.64.64.9', dns: ['10.11.12.13'], mtu: 1500 },
+      ipv6: { address: '2001:db8:1::2', prefix: 64, gateway: '2001:db8:1::1', dns: ['2001:db8::53'] },
+    },
+    ...over,
+  };
+}
+
+/** A second modem on wwan1 (IPv4 /32 without gateway, as the real kit's). */
+export function modemB(over: Partial<ModemSpec> = {}): ModemSpec {
+  return {
+    id: 'B',
+    model: 'SIM-5G-2',
+    imei: '490154203237526',
+    device: '/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0',
+    primaryPort: 'wwan0mbim0',
+    ports: [
+      { name: 'wwan0mbim0', type: 'mbim' },
+      { name: 'wwan1', type: 'net' },
+    ],
+    sim: {
+      iccid: '89881100000000000002',
+      imsi: '001010000000002',
+      operatorId: '00101',
+      operatorName: 'SimNet',
+    },
+    network: {
+      registration: 'home',
+      operatorCode: '00101',
+      operatorName: 'SimNet',
+      accessTechnologies: ['lte'],
+    },
+    bearer: { interface: 'wwan1', ipv4: { address: '10.99.0.7', prefix: 32, dns: ['10.11.12.13'] } },
+    ...over,
+  };
+}
+
+export function network(
+  label: string,
+  ifname: string,
+  over: Record<string, unknown> = {},
+): NonNullable<WwanConfig['Networks']>[number] {
+  return {
+    LogicalLabel: label,
+    PhysAddrs: { Interface: ifname },
+    AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4v6' },
+    MTU: 0,
+    RouteMetric: 5000,
+    ...over,
+  };
+}
