@@ -515,10 +515,16 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
       if (d) for (const dk of depKeys(d.item)) link(dr, putId.get(dk));
     }
     if (dr.rank !== 2) {
-      // Dependents that go away (or are unlinked) go first.
+      // Dependents that go away (or are unlinked) go first: before k is deleted, always; before k is
+      // modified, only those whose dependency on k has a predicate (the others do not care about k's
+      // spec, and ordering them anyway can tie a knot with an unlinking modify below).
       for (const dk of current.dependents.get(k) ?? noKeys) {
-        link(dr, delId.get(dk));
-        if (dr.rank === 0) link(dr, modId.get(dk));
+        const del = delId.get(dk);
+        if (del && (dr.rank === 0 || hasPredicateOn(current, dk, k))) link(dr, del);
+        // A dependent that drops its dependency on k (a modify that unlinks) goes first too, or the
+        // change of k would break it on the way.
+        const mid = modId.get(dk);
+        if (mid && !depKeys(desired.nodes.get(dk)!.item).includes(k)) link(dr, mid);
       }
     }
   }
@@ -553,6 +559,14 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
   return out;
 }
 const noDrafts: readonly never[] = [];
+
+/** Whether the current item `dependent` depends on `required` through a predicate. */
+function hasPredicateOn(current: Graph, dependent: string, required: string): boolean {
+  const it = current.nodes.get(dependent)?.item;
+  if (!it) return false;
+  const i = depKeys(it).indexOf(required);
+  return i >= 0 && it.deps[i]?.predicate !== undefined;
+}
 
 function toStep(
   id: string,

@@ -27,6 +27,7 @@ export interface LogLine {
 
 export interface AgentWorld {
   readonly ns: Netns;
+  /** The simulator, when the world runs one (not against the real ModemManager). */
   readonly sim: ModemManagerSimulator;
   readonly dir: string;
   readonly statusDir: string;
@@ -49,6 +50,24 @@ export async function withAgentWorld<T>(
 ): Promise<T> {
   const bus = await startPrivateBus();
   const sim = await ModemManagerSimulator.start({ busAddress: bus.address, timing: { step: 2 } });
+  try {
+    for (const m of opts.modems) sim.addModem(m);
+    return await withAgentOn(
+      { busAddress: bus.address, config: opts.config, ...(opts.tuns ? { tuns: opts.tuns } : {}) },
+      (w) => fn({ ...w, sim }),
+    );
+  } finally {
+    await sim.stop();
+    await bus.stop();
+  }
+}
+
+/** The agent against whatever ModemManager owns the name on `busAddress` (e.g. the real one). */
+export async function withAgentOn<T>(
+  opts: { busAddress: string; config: WwanConfig; tuns?: readonly string[] },
+  fn: (w: Omit<AgentWorld, 'sim'>) => Promise<T>,
+): Promise<T> {
+  const bus = { address: opts.busAddress };
   const dir = await mkdtemp(join(tmpdir(), 'mmagent-e2e-'));
   const statusDir = join(dir, 'status');
   const resolvDir = join(dir, 'resolv');
@@ -62,7 +81,6 @@ export async function withAgentWorld<T>(
     await rename(tmp, configFile);
   };
   try {
-    for (const m of opts.modems) sim.addModem(m);
     await writeConfig(opts.config);
     return await withNetns({ tuns: opts.tuns ?? ['wwan0', 'wwan1'] }, async (ns) => {
       agent = spawn(
@@ -116,9 +134,8 @@ export async function withAgentWorld<T>(
           return undefined;
         }
       };
-      const world: AgentWorld = {
+      const world: Omit<AgentWorld, 'sim'> = {
         ns,
-        sim,
         dir,
         statusDir,
         resolvDir,
@@ -162,8 +179,6 @@ export async function withAgentWorld<T>(
       await exited;
       clearTimeout(t);
     }
-    await sim.stop();
-    await bus.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -163,6 +163,12 @@ describe('modified dependencies', () => {
     assert.deepEqual(s.calls, ['modify t/A', 'delete t/B']);
     assert.equal(s.current.nodes.get('t/A')?.item.deps[0]?.ref.name, 'C');
   });
+  test('a dependent moving from B to C is relinked before B is deleted, while C changes (found by the property test)', async () => {
+    const rec = new Recorder();
+    let s = await reconcile(emptyGraph('G'), G(t('C', { v: 0 }), t('B', {}, 'C'), t('A', {}, 'B')), rec);
+    s = await reconcile(s.current, G(t('C', { v: 1 }), t('A', {}, 'C')), rec);
+    assertOrder(s.calls, 'modify t/C', 'modify t/A', 'delete t/B');
+  });
 });
 
 describe('subgraphs and selective reconcile', () => {

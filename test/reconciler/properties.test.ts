@@ -169,6 +169,6 @@ test('apply(plan(current, desired)) reaches the desired graph in dependency orde
         assert.deepEqual(plan(r2.current, d2, opts).steps, [], 'a second plan changes nothing');
       },
     ),
-    { numRuns: 300 },
+    { numRuns: Number(process.env.FC_RUNS ?? 500) },
   );
 });

@@ -1,0 +1,97 @@
+/**
+ * The agent against the real ModemManager 1.20 with the kit's simulated AT modem (e2e/harness/
+ * real-mm.ts): connect with IPv4, wwan0 configured in a network namespace (a /32 without gateway: a
+ * device route), then unplug (status: modem not found) and replug (connected and configured again).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RealModemManager } from '../harness/real-mm.js';
+import { skipUnless } from '../harness/require.js';
+import { network, withAgentOn } from './world.js';
+
+interface Addr {
+  addr_info: { local: string; prefixlen: number }[];
+}
+interface Route {
+  dst: string;
+  metric?: number;
+  gateway?: string;
+}
+
+test('mmagent run against the real ModemManager: IPv4 connect, wwan0 configured, unplug and replug', async (t) => {
+  if (
+    skipUnless(t, {
+      root: true,
+      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
+    })
+  )
+    return;
+  const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
+  try {
+    const config = {
+      DPCKey: 'real-mm',
+      DPCTimestamp: '2026-11-24T10:00:00Z',
+      RSConfigTimestamp: '0001-01-01T00:00:00Z',
+      Networks: [
+        network('modem-1', 'wwan0', { AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4' } }),
+      ],
+    };
+    await withAgentOn({ busAddress: mm.busAddress, config, tuns: ['wwan0'] }, async (w) => {
+      const online = (s: {
+        Networks?:
+          | { LogicalLabel: string; Module: { OpMode: string }; IPSettings: { Address: unknown } }[]
+          | null;
+      }) =>
+        (s.Networks ?? []).some(
+          (n) =>
+            n.LogicalLabel === 'modem-1' &&
+            n.Module.OpMode === 'online-and-connected' &&
+            n.IPSettings.Address,
+        );
+      const st = await w.waitStatus(online, 'modem-1 online on the real ModemManager', 60_000);
+      const n = st.Networks!.find((x) => x.LogicalLabel === 'modem-1')!;
+      assert.equal(n.IPSettings.Address?.IP, '10.64.64.10');
+      assert.equal(
+        n.PhysAddrs.Interface,
+        'wwan0',
+        'interface learned from ModemManager (the AT port has no usbmisc entry)',
+      );
+      const kernel = async () => {
+        const end = Date.now() + 15_000;
+        for (;;) {
+          const addrs = w.ns
+            .ipJson<Addr[]>(['addr', 'show', 'dev', 'wwan0'])
+            .flatMap((a) => a.addr_info)
+            .map((a) => `${a.local}/${a.prefixlen}`)
+            .filter((a) => !a.startsWith('fe80'));
+          const routes = w.ns
+            .ipJson<Route[]>(['route', 'show', 'dev', 'wwan0'])
+            .filter((r) => r.dst === 'default');
+          if ((addrs.length > 0 && routes.length > 0) || Date.now() > end) return { addrs, routes };
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      let k = await kernel();
+      assert.deepEqual(k.addrs, ['10.64.64.10/32']);
+      assert.deepEqual(
+        k.routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} metric ${r.metric}`),
+        ['default metric 5000'],
+        'a gateway-less bearer gets a device route (EVE refused it)',
+      );
+
+      await mm.unplug();
+      await w.waitStatus(
+        (s) =>
+          (s.Networks ?? []).some((x) => x.LogicalLabel === 'modem-1' && x.ConfigError === 'modem not found'),
+        'modem not found after unplug',
+        30_000,
+      );
+      await mm.replug();
+      await w.waitStatus(online, 'modem-1 online again after replug', 90_000);
+      k = await kernel();
+      assert.deepEqual(k.addrs, ['10.64.64.10/32'], 'address restored');
+    });
+  } finally {
+    await mm.stop();
+  }
+});
