@@ -169,7 +169,15 @@ export async function withAgentOn<T>(
             .reduce((sum, l) => sum + (typeof l.netlinkRequests === 'number' ? l.netlinkRequests : 0), 0);
         },
       };
-      return await fn(world);
+      try {
+        return await fn(world);
+      } catch (e) {
+        // The agent's own account of what it did is the first thing to read when a test fails.
+        const file = join(tmpdir(), `mmagent-e2e-${Date.now()}.log`);
+        await writeFile(file, logs.map((l) => JSON.stringify(l)).join('\n'));
+        if (e instanceof Error) e.message += ` (agent log: ${file})`;
+        throw e;
+      }
     });
   } finally {
     if (agent && agent.exitCode === null) {

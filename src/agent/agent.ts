@@ -7,20 +7,17 @@
 import { type Clock, type Item, systemClock } from '../../reconciler/api.js';
 import { Controller, type Logger } from '../../reconciler/controller.js';
 import { syncGraph } from '../../reconciler/graph.js';
-import { contentKey, item, keyOf } from '../../reconciler/item.js';
+import { contentKey, keyOf } from '../../reconciler/item.js';
 import {
   createModemConfigurators,
-  desiredItems,
-  type ModemInput,
   type ModemSecrets,
   modemPredicates,
-  observedItems,
   type PlacedItem,
   SecretStore,
 } from '../modemitems/index.js';
 import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
 import type { ModemManagerClient } from '../modemmanager/client.js';
-import { type ModemView, modems, type Snapshot } from '../modemmanager/snapshot.js';
+import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
 import { netPredicates } from '../netitems/predicates.js';
@@ -28,7 +25,8 @@ import { ADDRESS, DNS, LINK, ROUTE } from '../netitems/types.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { Expectations } from './expectations.js';
-import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
+import type { ModemFacts, PhysAddrSource } from './facts.js';
+import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 
 const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
 const NET_TYPES = new Set([LINK, ADDRESS, ROUTE, DNS]);
@@ -69,6 +67,8 @@ export class WwanAgent {
   private readonly clock: Clock;
   private netObserver: NetObserver | undefined;
   private netIfnames: string[] = [];
+  /** The interface set an observer is being started for. */
+  private netTarget: string | undefined;
   private observedOnce = false;
   private expiryTimer: unknown;
   private stopped = false;
@@ -145,50 +145,37 @@ export class WwanAgent {
   /** Rebuilds the desired graph and the observed items from the present inputs (level-triggered). */
   refresh(reason: string): void {
     if (this.stopped) return;
-    const views = modems(this.opts.mm.snapshot);
-    this.facts = views.map((v) => modemFacts(v, this.opts.physAddrs));
-    const networks = (this.config.Networks ?? []).filter((n) => (n.LogicalLabel ?? '') !== '');
-    const { assigned } = matchNetworks(networks, this.facts, this.assigned);
-    this.assigned = assigned;
-    const names = new Map<string, string>();
-    const inputs: ModemInput[] = [];
-    for (const n of networks) {
-      const key = assigned.get(n.LogicalLabel!);
-      const fact = key === undefined ? undefined : this.facts.find((f) => f.key === key);
-      if (fact) names.set(fact.key, n.LogicalLabel!);
-      inputs.push({ name: n.LogicalLabel!, config: n, ...(fact ? { view: fact.view } : {}) });
-    }
-    for (const f of this.facts) {
-      if (names.has(f.key)) continue;
-      const name = `unmanaged:${f.key}`;
-      names.set(f.key, name);
-      inputs.push({ name, view: f.view });
-    }
-    this.names = names;
-    const locationModem = networks.find(
-      (n) => n.LocationTracking && assigned.has(n.LogicalLabel!),
-    )?.LogicalLabel;
-    const desired = safeDesired(
-      {
-        radioSilence: this.config.RadioSilence === true,
-        modems: inputs,
-        ...(locationModem ? { locationModem } : {}),
-        signalRateSeconds: this.opts.signalRateSeconds ?? 10,
-        network: this.opts.netlink !== undefined,
+    let model: Model;
+    try {
+      model = buildModel({
+        config: this.config,
+        snapshot: this.opts.mm.snapshot,
+        physAddrs: this.opts.physAddrs,
+        previous: this.assigned,
         secrets: (name) => this.secrets.get(name),
-      },
-      this.opts.logger,
-    );
-    this.controller.setDesired(syncGraph(this.controller.state().desired, desired), reason);
-    this.ensureNetObserver(desired);
-    this.observe(inputs, reason);
+        network: this.opts.netlink !== undefined,
+        ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
+      });
+    } catch (err) {
+      // Bad data from ModemManager (a malformed address) must not stop the agent; say what it was.
+      this.opts.logger.error(
+        { err },
+        'cannot build the desired state from the config and ModemManager state',
+      );
+      return;
+    }
+    this.facts = [...model.facts];
+    this.assigned = model.assigned;
+    this.names = new Map(model.names);
+    this.controller.setDesired(syncGraph(this.controller.state().desired, model.desired), reason);
+    this.ensureNetObserver(model.desired);
+    this.observe(model, reason);
   }
 
   /** Folds ModemManager's and the kernel's present state into the current graph. */
-  private observe(inputs: readonly ModemInput[], reason: string): void {
+  private observe(model: Model, reason: string): void {
     const desired = this.controller.state().desired;
-    const present = inputs.flatMap((m) => (m.view ? [{ name: m.name, view: m.view }] : []));
-    const observed = observedItems(present, (type, name) => desired.nodes.get(`${type}/${name}`)?.item);
+    const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item);
     const netItems = this.netObserver?.items() ?? [];
     const initial = !this.observedOnce;
     this.observedOnce = true;
@@ -197,13 +184,11 @@ export class WwanAgent {
       const seen = new Set<string>();
       const put = (p: PlacedItem | { item: Item; path: readonly string[] }) => {
         const k = keyOf(p.item);
-        // Dependencies are structure, not something ModemManager or the kernel can report: an
-        // observed item carries the ones the desired (or applied) item has, so only specs compare.
-        const want = desired.nodes.get(k)?.item ?? current.nodes.get(k)?.item;
-        if (want && !p.item.external && want.deps !== p.item.deps) {
-          p = { item: item({ ...p.item, deps: want.deps }), path: p.path };
-        }
         seen.add(k);
+        p = {
+          item: withDepsOf(p.item, desired.nodes.get(k)?.item ?? current.nodes.get(k)?.item),
+          path: p.path,
+        };
         if (!this.expectations.accept(k, p.item)) return;
         const old = current.nodes.get(k);
         if (old && contentKey(old.item) === contentKey(p.item)) return;
@@ -235,20 +220,35 @@ export class WwanAgent {
     const ifnames = new Set(this.netIfnames);
     for (const p of desired) if (p.item.type === LINK) ifnames.add(p.item.name);
     const next = [...ifnames].sort();
-    if (this.netObserver && next.join(',') === this.netIfnames.join(',')) return;
-    if (next.length === 0) return;
-    this.netObserver?.close();
-    this.netIfnames = next;
+    const key = next.join(',');
+    if (next.length === 0 || key === this.netTarget) return;
+    this.netTarget = key;
+    // The new observer takes over only once it has read the kernel: before its first dump it knows
+    // nothing, and "nothing" would read as "everything was deleted".
     const obs = createNetObserver({
       netlink: this.opts.netlink,
       ifnames: next,
       resolvDir: this.opts.resolvDir,
-      onChange: () => this.refresh('kernel state changed'),
+      onChange: () => {
+        if (this.netObserver === obs) this.refresh('kernel state changed');
+      },
     });
-    this.netObserver = obs;
     obs.start().then(
-      () => this.refresh('kernel state read'),
-      (err: unknown) => this.opts.logger.error({ err }, 'cannot watch the network interfaces'),
+      () => {
+        if (this.stopped || this.netTarget !== key) {
+          obs.close();
+          return;
+        }
+        this.netObserver?.close();
+        this.netObserver = obs;
+        this.netIfnames = next;
+        this.refresh('kernel state read');
+      },
+      (err: unknown) => {
+        obs.close();
+        if (this.netTarget === key) this.netTarget = undefined;
+        this.opts.logger.error({ err }, 'cannot watch the network interfaces');
+      },
     );
   }
 
@@ -264,15 +264,5 @@ export class WwanAgent {
       },
       Math.max(0, at - this.clock.now()) + 1,
     );
-  }
-}
-
-function safeDesired(input: Parameters<typeof desiredItems>[0], logger: Logger): PlacedItem[] {
-  try {
-    return desiredItems(input);
-  } catch (err) {
-    // Bad data from ModemManager (a malformed address) must not stop the agent; say what it was.
-    logger.error({ err }, 'cannot build the desired state from the config and ModemManager state');
-    return [];
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * The pure heart of the agent: from the config, ModemManager's object tree and the kernel's items,
+ * which modem is which (matching), the desired items, and the observed items. The running agent and
+ * `mmagent plan` (live or from a snapshot) both use it, so a plan shows exactly what the agent would do.
+ */
+import type { Item } from '../../reconciler/api.js';
+import { item, keyOf } from '../../reconciler/item.js';
+import type { ModemSecrets } from '../modemitems/credentials.js';
+import { desiredItems, type ModemInput, type PlacedItem } from '../modemitems/desired.js';
+import { observedItems } from '../modemitems/observe.js';
+import { modems, type Snapshot } from '../modemmanager/snapshot.js';
+import type { WwanConfig } from '../schemas/types.generated.js';
+import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
+
+export interface ModelInput {
+  readonly config: WwanConfig;
+  readonly snapshot: Snapshot;
+  readonly physAddrs: PhysAddrSource;
+  /** The assignment in force (label → modem key), kept where it still matches. */
+  readonly previous?: ReadonlyMap<string, string>;
+  readonly secrets: (name: string) => ModemSecrets;
+  /** Whether network items are built (the agent has netlink). */
+  readonly network: boolean;
+  readonly signalRateSeconds?: number;
+}
+
+export interface Model {
+  readonly facts: readonly ModemFacts[];
+  readonly assigned: ReadonlyMap<string, string>;
+  /** Item name (label or `unmanaged:<key>`) per present modem key. */
+  readonly names: ReadonlyMap<string, string>;
+  readonly inputs: readonly ModemInput[];
+  readonly desired: readonly PlacedItem[];
+}
+
+export function buildModel(input: ModelInput): Model {
+  const facts = modems(input.snapshot).map((v) => modemFacts(v, input.physAddrs));
+  const networks = (input.config.Networks ?? []).filter((n) => (n.LogicalLabel ?? '') !== '');
+  const { assigned } = matchNetworks(networks, facts, input.previous ?? new Map());
+  const names = new Map<string, string>();
+  const inputs: ModemInput[] = [];
+  for (const n of networks) {
+    const key = assigned.get(n.LogicalLabel!);
+    const fact = key === undefined ? undefined : facts.find((f) => f.key === key);
+    if (fact) names.set(fact.key, n.LogicalLabel!);
+    inputs.push({ name: n.LogicalLabel!, config: n, ...(fact ? { view: fact.view } : {}) });
+  }
+  for (const f of facts) {
+    if (names.has(f.key)) continue;
+    const name = `unmanaged:${f.key}`;
+    names.set(f.key, name);
+    inputs.push({ name, view: f.view });
+  }
+  const locationModem = networks.find(
+    (n) => n.LocationTracking && assigned.has(n.LogicalLabel!),
+  )?.LogicalLabel;
+  const desired = desiredItems({
+    radioSilence: input.config.RadioSilence === true,
+    modems: inputs,
+    ...(locationModem ? { locationModem } : {}),
+    signalRateSeconds: input.signalRateSeconds ?? 10,
+    network: input.network,
+    secrets: input.secrets,
+  });
+  return { facts, assigned, names, inputs, desired };
+}
+
+/**
+ * The observed ModemManager items of a model's present modems, each carrying the dependencies of the
+ * desired item of the same identity (dependencies are structure, not something ModemManager or the
+ * kernel can report), so only specs compare.
+ */
+export function observedModemItems(model: Model, desiredOf: (key: string) => Item | undefined): PlacedItem[] {
+  const present = model.inputs.flatMap((m) => (m.view ? [{ name: m.name, view: m.view }] : []));
+  return observedItems(present, (type, name) => desiredOf(`${type}/${name}`)).map((p) => ({
+    item: withDepsOf(p.item, desiredOf(keyOf(p.item))),
+    path: p.path,
+  }));
+}
+
+export function withDepsOf(observed: Item, want: Item | undefined): Item {
+  if (!want || observed.external || want.deps === observed.deps) return observed;
+  return item({ ...observed, deps: want.deps });
+}
