@@ -4,6 +4,8 @@
  * that change something (the simulator's recorder) and netlink requests (the agent's log).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
 import { skipUnless } from '../harness/require.js';
@@ -253,6 +255,83 @@ describe('mmagent run: two modems, hotplug, bad input', () => {
       );
       await w.writeConfig(config);
       await w.waitStatus((s) => net(s, 'modem-a')?.ConfigError === '', 'error cleared by a good config');
+    });
+  });
+});
+
+describe('mmagent run: SIM slot, preferred RATs, attach APN, IPv6 only, secrets', () => {
+  test('SIM slot 2, LTE preferred, an attach APN and IPv6 only are applied; the password appears nowhere', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const password = 'pa55-w0rd-never-logged';
+    const modem = modemA({
+      simSlots: [
+        {
+          iccid: '89881100000000000001',
+          imsi: '001010123456789',
+          operatorId: '00101',
+          operatorName: 'SimNet',
+        },
+        {
+          iccid: '89881100000000000009',
+          imsi: '001010000000009',
+          operatorId: '00101',
+          operatorName: 'SimNet',
+        },
+      ],
+      primarySimSlot: 1,
+      sim: undefined,
+      initialEpsBearer: true,
+      bearer: {
+        interface: 'wwan0',
+        ipv6: { address: '2001:db8:9::2', prefix: 64, gateway: '2001:db8:9::1' },
+      },
+    });
+    const config = cfgOf(
+      network('modem-a', 'wwan0', {
+        AccessPoint: {
+          Activated: true,
+          SIMSlot: 2,
+          APN: 'v6.example',
+          IPType: 'ipv6',
+          AuthProtocol: 'chap',
+          CleartextCredentials: { Username: 'user', Password: password },
+          PreferredRATs: ['lte'],
+          AttachAPN: 'attach.example',
+          AttachIPType: 'ipv6',
+        },
+      }),
+    );
+    await withAgentWorld({ modems: [modem], config }, async (w) => {
+      const st = await w.waitStatus(online('modem-a'), 'modem-a online on slot 2', 30_000);
+      const a = net(st, 'modem-a')!;
+      assert.equal(a.IPSettings.Address?.IP, '2001:db8:9::2');
+      assert.deepEqual(
+        (a.SimCards ?? []).map((s) => [s.SlotNumber, s.SlotActivated]),
+        [
+          [1, false],
+          [2, true],
+        ],
+      );
+      const members = w.sim.recorder.stateChangingCalls().map((c) => c.member);
+      for (const m of ['SetPrimarySimSlot', 'SetCurrentModes', 'SetInitialEpsBearerSettings', 'Connect']) {
+        assert.ok(members.includes(m), `${m} was called (calls: ${members.join(', ')})`);
+      }
+      const connect = w.sim.recorder.calls({ member: 'Connect' }).at(-1);
+      assert.ok(JSON.stringify(connect?.args).includes(password), 'the password reached ModemManager');
+      const k = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 1 && x.routes.length === 1);
+      assert.deepEqual(k.addrs, ['2001:db8:9::2/64']);
+      assert.deepEqual(k.routes, ['default via 2001:db8:9::1 metric 5000']);
+      await w.settle();
+      const everything = [
+        JSON.stringify(w.logs),
+        JSON.stringify(await w.readStatus()),
+        ...(await Promise.all(
+          ['WwanMetrics.json', 'WwanLocationInfo.json'].map((f) =>
+            readFile(join(w.statusDir, f), 'utf8').catch(() => ''),
+          ),
+        )),
+      ].join('\n');
+      assert.ok(!everything.includes(password), 'the password is in no log line and no output file');
     });
   });
 });
