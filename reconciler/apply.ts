@@ -62,6 +62,8 @@ export interface ApplyResult {
   readonly skipped: number;
 }
 
+const OK: StepOutcome = Object.freeze({ ok: true });
+
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
@@ -125,7 +127,7 @@ export async function apply(
         const { s } = byId.get(x.id)!;
         outcomes.set(x.id, { ok: false, skipped: true, error: x.why });
         const at = clock.now();
-        log.push({ ...entryOf(s), startedAt: at, endedAt: at, skipped: true, error: x.why });
+        log.push({ ...logEntry(s, at, at, x.why), skipped: true });
         finished++;
         for (const d of dependents.get(x.id) ?? [])
           todo.push({ id: d, why: `skipped: ${s.id} did not succeed` });
@@ -186,12 +188,7 @@ export async function apply(
           edits.push({ kind: 'put', item: want.item, node: want });
         }
       }
-      log.push({
-        ...entryOf(s),
-        startedAt,
-        endedAt: clock.now(),
-        ...(outcome.ok ? {} : { error: outcome.error ?? 'failed' }),
-      });
+      log.push(logEntry(s, startedAt, clock.now(), outcome.ok ? undefined : (outcome.error ?? 'failed')));
       return outcome;
     };
 
@@ -216,7 +213,7 @@ export async function apply(
       } catch (err) {
         return record(s, startedAt, failure(err), cur, want);
       }
-      if (!(result instanceof Promise)) return record(s, startedAt, { ok: true }, cur, want);
+      if (!(result instanceof Promise)) return record(s, startedAt, OK, cur, want);
 
       const timeoutMs = conf.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
       const a = ctx.controller();
@@ -232,7 +229,7 @@ export async function apply(
       });
       return Promise.race([result, stop])
         .then(
-          () => ({ ok: true }),
+          () => OK,
           (err: unknown) => failure(err),
         )
         .then((o: StepOutcome) => {
@@ -276,8 +273,21 @@ function failure(err: unknown): StepOutcome {
   };
 }
 
-function entryOf(s: PlanStep): Omit<OpLogEntry, 'startedAt'> {
-  return { stepId: s.id, op: s.op, ...(s.phase ? { phase: s.phase } : {}), ref: s.ref, reason: s.reason };
+/** One log entry, built as a single literal: this runs once per step, spreads cost here. */
+function logEntry(s: PlanStep, startedAt: number, endedAt: number, error: string | undefined): OpLogEntry {
+  const e: {
+    stepId: string;
+    op: PlanStep['op'];
+    phase?: 'delete' | 'create';
+    ref: PlanStep['ref'];
+    reason: PlanStep['reason'];
+    startedAt: number;
+    endedAt: number;
+    error?: string;
+  } = { stepId: s.id, op: s.op, ref: s.ref, reason: s.reason, startedAt, endedAt };
+  if (s.phase) e.phase = s.phase;
+  if (error !== undefined) e.error = error;
+  return e;
 }
 
 function isPermanent(err: unknown): boolean {

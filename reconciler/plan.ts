@@ -464,94 +464,87 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
     readonly rank: 0 | 1 | 2;
     readonly op: PlannedOp;
     readonly phase?: 'delete' | 'create';
-    readonly after: string[];
+    readonly after: Draft[];
     waiting: number;
+    emitted: boolean;
     next?: Draft[];
   }
-  const drafts = new Map<string, Draft>();
-  const delId = new Map<string, string>();
-  const putId = new Map<string, string>();
-  const modId = new Map<string, string>();
+  /** The steps of one key: its delete-like step, and its create-like or modify step. */
+  interface KeySteps {
+    del?: Draft;
+    put?: Draft;
+    mod?: Draft;
+  }
+  const byKey = new Map<string, KeySteps>();
+  const all: Draft[] = [];
   const add = (id: string, key: string, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
-    drafts.set(
-      id,
-      phase
-        ? { id, key, rank, op, phase, after: [], waiting: 0 }
-        : { id, key, rank, op, after: [], waiting: 0 },
-    );
+    const d: Draft = phase
+      ? { id, key, rank, op, phase, after: [], waiting: 0, emitted: false }
+      : { id, key, rank, op, after: [], waiting: 0, emitted: false };
+    all.push(d);
+    return d;
   };
   for (const [k, p] of planned) {
+    const ks: KeySteps = {};
     if (p.op === 'recreate') {
-      const d = `recreate-delete:${k}`;
-      const c = `recreate-create:${k}`;
-      add(d, k, 0, p, 'delete');
-      add(c, k, 2, p, 'create');
-      drafts.get(c)!.after.push(d);
-      delId.set(k, d);
-      putId.set(k, c);
+      ks.del = add(`recreate-delete:${k}`, k, 0, p, 'delete');
+      ks.put = add(`recreate-create:${k}`, k, 2, p, 'create');
+      ks.put.after.push(ks.del);
     } else if (p.op === 'modify') {
-      const id = `modify:${k}`;
-      add(id, k, 1, p);
-      putId.set(k, id);
-      modId.set(k, id);
+      ks.put = ks.mod = add(`modify:${k}`, k, 1, p);
     } else if (p.op === 'create') {
-      const id = `create:${k}`;
-      add(id, k, 2, p);
-      putId.set(k, id);
+      ks.put = add(`create:${k}`, k, 2, p);
     } else {
-      const id = `delete:${k}`;
-      add(id, k, 0, p);
-      delId.set(k, id);
+      ks.del = add(`delete:${k}`, k, 0, p);
     }
+    byKey.set(k, ks);
   }
-  const link = (dr: Draft, id: string | undefined) => {
-    if (id && id !== dr.id && !dr.after.includes(id)) dr.after.push(id);
+  const link = (dr: Draft, before: Draft | undefined) => {
+    if (before && before !== dr && !dr.after.includes(before)) dr.after.push(before);
   };
-  for (const dr of drafts.values()) {
+  for (const dr of all) {
     const k = dr.key;
     if (dr.rank !== 0) {
       // Dependencies are in place (created or modified) first.
       const d = desired.nodes.get(k);
-      if (d) for (const dk of depKeys(d.item)) link(dr, putId.get(dk));
+      if (d) for (const dk of depKeys(d.item)) link(dr, byKey.get(dk)?.put);
     }
     if (dr.rank !== 2) {
       // Dependents that go away (or are unlinked) go first: before k is deleted, always; before k is
       // modified, only those whose dependency on k has a predicate (the others do not care about k's
       // spec, and ordering them anyway can tie a knot with an unlinking modify below).
       for (const dk of current.dependents.get(k) ?? noKeys) {
-        const del = delId.get(dk);
-        if (del && (dr.rank === 0 || hasPredicateOn(current, dk, k))) link(dr, del);
+        const other = byKey.get(dk);
+        if (!other) continue;
+        if (other.del && (dr.rank === 0 || hasPredicateOn(current, dk, k))) link(dr, other.del);
         // A dependent that drops its dependency on k (a modify that unlinks) goes first too, or the
         // change of k would break it on the way.
-        const mid = modId.get(dk);
-        if (mid && !depKeys(desired.nodes.get(dk)!.item).includes(k)) link(dr, mid);
+        if (other.mod && !depKeys(desired.nodes.get(dk)!.item).includes(k)) link(dr, other.mod);
       }
     }
   }
-  for (const dr of drafts.values()) {
+  for (const dr of all) {
     dr.waiting = dr.after.length;
-    for (const a of dr.after) {
-      const before = drafts.get(a)!;
+    for (const before of dr.after) {
       if (before.next) before.next.push(dr);
       else before.next = [dr];
     }
   }
   // Deterministic topological order: among ready steps, deletes, then modifies, then creates, by key.
   const heap = new MinHeap<Draft>((x, y) => (x.rank !== y.rank ? x.rank < y.rank : x.key < y.key));
-  for (const dr of drafts.values()) if (dr.waiting === 0) heap.push(dr);
+  for (const dr of all) if (dr.waiting === 0) heap.push(dr);
   const out: PlanStep[] = [];
-  const emitted = new Set<string>();
-  while (out.length < drafts.size) {
+  while (out.length < all.length) {
     let dr = heap.pop();
     if (dr === undefined) {
       // Only possible when the current graph itself has a cycle: release the smallest remaining step.
-      const id = [...drafts.keys()].filter((x) => !emitted.has(x)).sort()[0]!;
-      dr = drafts.get(id)!;
-      dr.after.splice(0, dr.after.length, ...dr.after.filter((a) => emitted.has(a)));
+      dr = all.filter((x) => !x.emitted).sort((x, y) => (x.id < y.id ? -1 : 1))[0]!;
+      dr.after.splice(0, dr.after.length, ...dr.after.filter((x) => x.emitted));
     }
-    if (emitted.has(dr.id)) continue;
-    emitted.add(dr.id);
-    out.push(toStep(dr.id, dr.key, dr.op, dr.phase, dr.after.length > 1 ? dr.after.sort() : dr.after));
+    if (dr.emitted) continue;
+    dr.emitted = true;
+    const after = dr.after.length === 0 ? noKeys : dr.after.map((x) => x.id).sort();
+    out.push(toStep(dr.id, dr.key, dr.op, dr.phase, after));
     for (const w of dr.next ?? noDrafts) {
       if (--w.waiting === 0) heap.push(w);
     }
