@@ -241,15 +241,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       if (nr) {
         op = { op: 'recreate', reason: { kind: 'needs-recreate', detail: nr, fields }, patch };
       } else if (recreatedDep) {
-        op = {
-          op: 'recreate',
-          reason: {
-            kind: 'dependency-recreated',
-            detail: `${formatRef(recreatedDep)} is recreated`,
-            cause: recreatedDep,
-          },
-          patch,
-        };
+        op = { op: 'recreate', reason: recreatedBecause(recreatedDep), patch };
       } else if (c.observed) {
         op = { op: 'modify', reason: { kind: 'drift', detail: `changed outside: ${what}`, fields }, patch };
       } else {
@@ -263,14 +255,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         };
       }
     } else if (recreatedDep) {
-      op = {
-        op: 'recreate',
-        reason: {
-          kind: 'dependency-recreated',
-          detail: `${formatRef(recreatedDep)} is recreated`,
-          cause: recreatedDep,
-        },
-      };
+      op = { op: 'recreate', reason: recreatedBecause(recreatedDep) };
     }
     if (!op) {
       rec.outcome = { exists: true, spec: managedDesired.item.spec };
@@ -362,6 +347,10 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   pending.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   deferred.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   return { steps, pending, cycles, deferred };
+}
+
+function recreatedBecause(dep: ItemRef): Reason {
+  return { kind: 'dependency-recreated', detail: `${formatRef(dep)} is recreated`, cause: dep };
 }
 
 function safeTest(
