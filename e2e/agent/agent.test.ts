@@ -335,3 +335,29 @@ describe('mmagent run: SIM slot, preferred RATs, attach APN, IPv6 only, secrets'
     });
   });
 });
+
+describe('mmagent run: an interface that does not exist yet', () => {
+  test('the network items wait (pending, with the reason in the status) until the interface appears', async (t) => {
+    if (skipUnless(t, needs)) return;
+    await withAgentWorld(
+      { modems: [modemA()], config: cfgOf(network('modem-a', 'wwan0')), tuns: ['wwan1'] },
+      async (w) => {
+        const st = await w.waitStatus(
+          (s) => (net(s, 'modem-a')?.ConfigError ?? '').includes('net.interface/wwan0'),
+          'the missing interface in ConfigError',
+        );
+        assert.equal(
+          net(st, 'modem-a')!.Module.OpMode,
+          'online-and-connected',
+          'the connection itself is up',
+        );
+        const failed = w.logs.filter((l) => JSON.stringify(l).includes('ENODEV'));
+        assert.deepEqual(failed, [], 'nothing was tried on the missing interface');
+        await w.ns.addTuns(['wwan0']);
+        const k = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+        assert.deepEqual(k.addrs, ['10.64.64.10/30', '2001:db8:1::2/64']);
+        await w.waitStatus((s) => net(s, 'modem-a')?.ConfigError === '', 'the error cleared');
+      },
+    );
+  });
+});

@@ -7,7 +7,7 @@
 import { type Clock, type Item, systemClock } from '../../reconciler/api.js';
 import { Controller, type Logger } from '../../reconciler/controller.js';
 import { syncGraph } from '../../reconciler/graph.js';
-import { contentKey, keyOf } from '../../reconciler/item.js';
+import { contentKey, item, keyOf } from '../../reconciler/item.js';
 import {
   createModemConfigurators,
   type ModemSecrets,
@@ -21,7 +21,7 @@ import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
 import { netPredicates } from '../netitems/predicates.js';
-import { ADDRESS, DNS, LINK, ROUTE } from '../netitems/types.js';
+import { ADDRESS, DNS, INTERFACE, LINK, ROUTE } from '../netitems/types.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { Expectations } from './expectations.js';
@@ -29,7 +29,7 @@ import type { ModemFacts, PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 
 const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
-const NET_TYPES = new Set([LINK, ADDRESS, ROUTE, DNS]);
+const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
 
 export interface WwanAgentOptions {
   readonly mm: ModemManagerClient;
@@ -204,9 +204,20 @@ export class WwanAgent {
         // The kernel's picture of the managed interfaces replaces ours (same rules as above).
         const ifnames = new Set(this.netIfnames);
         for (const it of netItems) put({ item: it, path: current.nodes.get(keyOf(it))?.path ?? [] });
+        // An observed link means its interface exists (external: the agent never creates one).
+        for (const it of netItems) {
+          if (it.type !== LINK) continue;
+          put({
+            item: item({ type: INTERFACE, name: it.name, spec: { present: true }, external: true }),
+            path: [],
+          });
+        }
         for (const [k, n] of current.nodes) {
           if (!NET_TYPES.has(n.item.type) || seen.has(k)) continue;
-          const ifname = n.item.type === LINK ? n.item.name : (n.item.spec as { ifname?: string }).ifname;
+          const ifname =
+            n.item.type === LINK || n.item.type === INTERFACE
+              ? n.item.name
+              : (n.item.spec as { ifname?: string }).ifname;
           if (ifname !== undefined && ifnames.has(ifname) && this.expectations.accept(k, undefined))
             e.delete(n.item);
         }

@@ -1,10 +1,12 @@
 /**
  * ConfigError for a modem, for people: why its config is not (yet) in force, from what the
- * reconciler knows about the modem's items: a failed item's error first (the connection's before the
- * radio's), then the first pending item's reason. Empty when everything is in place.
+ * reconciler knows about the items of the modem's cluster: a failed item's error first (the
+ * connection's before the radio's, the network's last), then the root of the pending items. Empty when
+ * everything is in place.
  */
 import type { Controller } from '../../reconciler/controller.js';
-import { ATTACH, CONNECTION, MODES, RADIO, SIM_SLOT } from '../modemitems/types.js';
+import { keyOf } from '../../reconciler/item.js';
+import { ATTACH, CONNECTION, MODEM, MODES, RADIO, SIM_SLOT } from '../modemitems/types.js';
 
 const order = [CONNECTION, ATTACH, MODES, SIM_SLOT, RADIO];
 
@@ -14,19 +16,35 @@ const friendly: Record<string, string> = {
   [MODES]: 'preferred RATs',
   [SIM_SLOT]: 'SIM slot',
   [RADIO]: 'radio',
+  'net.link': 'network interface',
+  'net.address': 'address',
+  'net.route': 'route',
+  'net.dns': 'DNS',
+};
+
+const rank = (type: string) => {
+  const i = order.indexOf(type);
+  return i < 0 ? order.length : i;
 };
 
 export function configErrorOf(label: string, controller: Controller, extra?: string): string {
   if (extra) return extra;
   const st = controller.state();
-  for (const type of order) {
-    const s = st.statuses.get(`${type}/${label}`);
-    if (s?.state === 'failed') return `${friendly[type]} failed: ${s.lastError ?? 'unknown error'}`;
-  }
+  const inCluster = new Set<string>();
+  for (const [k, n] of st.desired.nodes) if (n.path[0] === label) inCluster.add(k);
+  const failed = [...inCluster]
+    .flatMap((k) => {
+      const s = st.statuses.get(k);
+      return s?.state === 'failed'
+        ? [{ type: st.desired.nodes.get(k)!.item.type, error: s.lastError ?? 'unknown error' }]
+        : [];
+    })
+    .sort((a, b) => rank(a.type) - rank(b.type));
+  if (failed[0]) return `${friendly[failed[0].type] ?? failed[0].type} failed: ${failed[0].error}`;
   // A chain of pending items says the same thing several times: report its root, the item that
   // waits for something that is not itself pending.
-  const pending = (st.lastPlan?.pending ?? []).filter((p) => p.ref.name === label);
-  if (pending.some((p) => p.waitingFor.type === 'mm.modem')) return 'modem not found';
+  const pending = (st.lastPlan?.pending ?? []).filter((p) => inCluster.has(keyOf(p.ref)));
+  if (pending.some((p) => p.waitingFor.type === MODEM)) return 'modem not found';
   const root = pending.find((p) => p.why !== 'pending') ?? pending[0];
   if (root) {
     return `${friendly[root.ref.type] ?? root.ref.type} waits for ${root.waitingFor.type}/${root.waitingFor.name}: ${root.detail}`;

@@ -40,11 +40,14 @@ export interface PlanCommand {
   readonly output: OutputFormat;
   readonly detailedExitcode: boolean;
   readonly noColor: boolean;
+  /** Where the agent keeps per-interface DNS files (read only, to observe the DNS items). */
+  readonly resolvDir: string;
 }
 export interface SnapshotCommand {
   readonly command: 'snapshot';
   /** undefined or '-': standard output. */
   readonly output: string | undefined;
+  readonly resolvDir: string;
 }
 export interface DemoCommand {
   readonly command: 'demo';
@@ -115,10 +118,14 @@ export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       output: { type: 'string', short: 'o', check: ['text', 'json'] },
       'detailed-exitcode': { type: 'boolean' },
       'no-color': { type: 'boolean' },
+      'resolv-dir': { type: 'string' },
     },
     positionals: [],
   },
-  snapshot: { options: { output: { type: 'string', short: 'o' } }, positionals: [] },
+  snapshot: {
+    options: { output: { type: 'string', short: 'o' }, 'resolv-dir': { type: 'string' } },
+    positionals: [],
+  },
   demo: { options: {}, positionals: [] },
 };
 
@@ -230,10 +237,18 @@ export function parseCommandArgs(cmd: CommandName, args: readonly string[]): Par
           output: str(v.output) === 'json' ? 'json' : 'text',
           detailedExitcode: v['detailed-exitcode'] === true,
           noColor: v['no-color'] === true,
+          resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
         },
       };
     case 'snapshot':
-      return { ok: true, command: { command: 'snapshot', output: str(v.output) } };
+      return {
+        ok: true,
+        command: {
+          command: 'snapshot',
+          output: str(v.output),
+          resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
+        },
+      };
     case 'demo':
       return { ok: true, command: { command: 'demo' } };
   }

@@ -60,7 +60,11 @@ Options:
   -o, --output FORMAT    text or json (default text)
   --detailed-exitcode    exit 0 for no changes, 2 for changes, 1 for errors
   --no-color             never colour the text output
-  -h, --help             show this help`,
+  --resolv-dir DIR       the agent's per-interface DNS files (default ${DEFAULT_RESOLV_DIR})
+  -h, --help             show this help
+
+Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes (only with
+--detailed-exitcode), 1 error.`,
 
   snapshot: `Usage: mmagent snapshot [-o FILE]
 
@@ -68,7 +72,8 @@ Print the observed state (modems, SIMs, bearers, wwan links, addresses, routes) 
 Secrets never appear in it.
 
 Options:
-  -o, --output FILE      write to FILE instead of standard output
+  -o, --output FILE      write to FILE (atomically) instead of standard output
+  --resolv-dir DIR       the agent's per-interface DNS files (default ${DEFAULT_RESOLV_DIR})
   -h, --help             show this help`,
 
   demo: `Usage: mmagent demo

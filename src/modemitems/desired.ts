@@ -7,6 +7,7 @@ import { item } from '../../reconciler/item.js';
 import type { ModemView } from '../modemmanager/snapshot.js';
 import { BearerIpMethod, type IpConfig, ModemState } from '../modemmanager/types.js';
 import { type FamilySettings, interfaceItems } from '../netitems/builders.js';
+import { INTERFACE, LINK } from '../netitems/types.js';
 import type { WwanNetworkConfig } from '../schemas/types.generated.js';
 import { credentialsDigest, type ModemSecrets } from './credentials.js';
 import { chooseModes, type Rat } from './modes.js';
@@ -175,7 +176,12 @@ export function desiredItems(input: DesiredInput): PlacedItem[] {
         metric: m.config.RouteMetric ?? 0,
       })) {
         // Only the link hangs off the connection: everything else hangs off the link already.
-        const placed = it.type === 'net.link' ? item({ ...it, deps: [...it.deps, connDep] }) : it;
+        // The link waits for the interface to exist: a config may name it before the driver does.
+        const ifDep: Dependency = {
+          ref: { type: INTERFACE, name: ifname },
+          description: 'the interface must exist in the kernel',
+        };
+        const placed = it.type === LINK ? item({ ...it, deps: [...it.deps, ifDep, connDep] }) : it;
         at(placed, 'net');
       }
     }

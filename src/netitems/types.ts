@@ -6,6 +6,8 @@
 import type { IpFamily } from '../netlink/ip.js';
 
 export const LINK = 'net.link';
+/** External: the interface exists in the kernel (the modem driver creates it; the agent never does). */
+export const INTERFACE = 'net.interface';
 export const ADDRESS = 'net.address';
 export const ROUTE = 'net.route';
 export const DNS = 'net.dns';
@@ -43,3 +45,6 @@ export type DnsSpec = {
   readonly ifname: string;
   readonly servers: readonly string[];
 };
+
+/** The spec of an observed interface: it exists. */
+export type InterfaceSpec = { readonly present: true };

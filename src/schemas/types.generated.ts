@@ -7,6 +7,16 @@ export type IPNet = ({
 IP: string
 Mask: string
 } | null)
+export type DbusValue = ((string | number | boolean) | DbusValue[] | {
+[k: string]: DbusValue | undefined
+})
+export type KernelItem = {
+type: ("net.link" | "net.address" | "net.route" | "net.dns")
+name: string
+spec: {
+
+}
+}
 
 export interface WwanSchemas {
 "wwan-config.schema.json"?: WwanConfig
@@ -14,6 +24,8 @@ export interface WwanSchemas {
 "wwan-metrics.schema.json"?: WwanMetrics
 "wwan-location.schema.json"?: WwanLocationInfo
 "global-config.schema.json"?: ConfigItemValueMap
+"snapshot.schema.json"?: MmagentSnapshot
+"plan-output.schema.json"?: MmagentPlan
 }
 /**
  * What NIM publishes to the wwan microservice (EVE pkg/pillar/types/wwan.go). Missing fields mean Go zero values; unknown fields are ignored, as Go does.
@@ -367,4 +379,187 @@ IntValue?: number
 StrValue?: string
 BoolValue?: boolean
 TriStateValue?: (0 | 1 | 2)
+}
+/**
+ * What `mmagent snapshot` observed: ModemManager's object tree, the sysfs addresses of its modems and the kernel's items of their interfaces. `mmagent plan --snapshot` plans from it exactly as from the live state. Secrets are redacted.
+ */
+export interface MmagentSnapshot {
+/**
+ * 1. A reader refuses a newer version instead of misreading it.
+ */
+schemaVersion: 1
+/**
+ * When the state was read (RFC 3339, UTC).
+ */
+takenAt: string
+/**
+ * The mmagent that took the snapshot.
+ */
+mmagentVersion: string
+modemManager: {
+/**
+ * ModemManager's unique bus name.
+ */
+owner: string
+/**
+ * ModemManager's Version, e.g. 1.20.4; '' when unknown.
+ */
+version: string
+/**
+ * Object path -> D-Bus interface -> property -> value, as GetManagedObjects and GetAll report them (64-bit integers as numbers or decimal strings, byte arrays as arrays of numbers).
+ */
+objects: {
+[k: string]: {
+[k: string]: {
+[k: string]: DbusValue | undefined
+} | undefined
+} | undefined
+}
+}
+/**
+ * USB and PCI addresses read from sysfs for each modem's Device path ('' when sysfs does not say), so a snapshot matches configs by USB/PCI on any machine.
+ */
+physAddrs: {
+[k: string]: {
+USB: string
+PCI: string
+} | undefined
+}
+kernel: {
+/**
+ * The interfaces read: every modem's net port and every bearer's interface.
+ */
+interfaces: string[]
+/**
+ * The kernel's links, addresses, routes and DNS files of those interfaces, as the agent's network observer reports them.
+ */
+items: KernelItem[]
+/**
+ * Why the kernel could not be read (e.g. no netlink access); the items are then empty and a plan leaves the network side out.
+ */
+unavailable?: string
+}
+}
+/**
+ * `mmagent plan -o json`: what applying a WwanConfig would change, step by step, grouped per modem. The same plan as the text output. Credentials are never shown: specs carry a digest, and even that is replaced by "[redacted]" at the pointers listed in a step's `sensitive`.
+ */
+export interface MmagentPlan {
+schemaVersion: 1
+source: {
+/**
+ * Planned from the live state or from a snapshot file.
+ */
+kind: ("live" | "snapshot")
+/**
+ * When the state was read (RFC 3339).
+ */
+takenAt: string
+modemManagerVersion: string
+/**
+ * Whether the kernel's state was read and the network side planned.
+ */
+network: boolean
+}
+/**
+ * Whether there is at least one step (the --detailed-exitcode 2).
+ */
+changes: boolean
+summary: {
+create: number
+modify: number
+recreate: number
+delete: number
+pending: number
+}
+/**
+ * The text output's last line, e.g. "Plan: 1 to create, 0 to modify, 0 to recreate, 0 to delete."
+ */
+summaryLine: string
+/**
+ * One entry per configured label (config order), then per unmanaged modem.
+ */
+modems: {
+/**
+ * The logical label, or unmanaged:<IMEI> for a modem no config claims.
+ */
+name: string
+/**
+ * managed: configured and present; unmanaged: present, no config claims it; not-found: configured, no present modem matches.
+ */
+status: ("managed" | "unmanaged" | "not-found")
+modem?: {
+/**
+ * ModemManager object path (changes when the modem reappears).
+ */
+path: string
+/**
+ * Stable identity: the IMEI, else the device id.
+ */
+key: string
+model: string
+interface: string
+}
+/**
+ * Ids of this modem's steps (in `steps`).
+ */
+steps: string[]
+/**
+ * Keys (type/name) of this modem's pending items.
+ */
+pending: string[]
+}[]
+/**
+ * Every step in execution order; `after` gives the real ordering constraints.
+ */
+steps: {
+id: string
+op: ("create" | "modify" | "recreate" | "delete")
+/**
+ * A recreate is two steps: its delete phase and its create phase.
+ */
+phase?: ("delete" | "create")
+type: string
+name: string
+/**
+ * The modem group (`modems[].name`) the item belongs to.
+ */
+modem: string
+reason: {
+kind: ("new" | "removed" | "changed" | "needs-recreate" | "dependency-recreated" | "dependency-unsatisfied" | "drift" | "retry")
+detail: string
+fields?: string[]
+cause?: Ref
+}
+/**
+ * RFC 6902 patch from the current spec to the desired one (modify, recreate).
+ */
+patch?: {
+op: ("add" | "remove" | "replace" | "move" | "copy" | "test")
+path: string
+from?: string
+value?: unknown
+}[]
+/**
+ * JSON pointers of fields whose values are hidden.
+ */
+sensitive?: string[]
+after: string[]
+}[]
+pending: {
+type: string
+name: string
+modem: string
+waitingFor: Ref
+why: ("missing" | "pending" | "predicate" | "failed" | "retry-wait" | "in-progress" | "cycle")
+detail: string
+}[]
+cycles: Ref[][]
+/**
+ * What the plan could not take into account.
+ */
+warnings: string[]
+}
+export interface Ref {
+type: string
+name: string
 }

@@ -38,6 +38,8 @@ function instance(): Ajv2020 {
       'wwan-location.schema.json',
       'global-config.schema.json',
       'graph-export.schema.json',
+      'snapshot.schema.json',
+      'plan-output.schema.json',
     ]) {
       ajv.addSchema(load(f));
     }
