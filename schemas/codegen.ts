@@ -14,6 +14,8 @@ export const schemaFiles = [
   'wwan-metrics.schema.json',
   'wwan-location.schema.json',
   'global-config.schema.json',
+  'snapshot.schema.json',
+  'plan-output.schema.json',
 ] as const;
 
 export const generatedFile = fileURLToPath(new URL('../src/schemas/types.generated.ts', import.meta.url));

@@ -29,10 +29,14 @@ async function main(argv: readonly string[]): Promise<number> {
       const { runDemo } = await import('./demo.js');
       return runDemo(io);
     }
-    case 'plan':
-    case 'snapshot':
-      io.stderr.write(`mmagent ${cmd.command}: not implemented yet (see issue 6)\n`);
-      return 1;
+    case 'plan': {
+      const { runPlan } = await import('./plan.js');
+      return runPlan(cmd, io);
+    }
+    case 'snapshot': {
+      const { runSnapshot } = await import('./snapshot.js');
+      return runSnapshot(cmd, io);
+    }
   }
 }
 

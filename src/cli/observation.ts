@@ -9,8 +9,8 @@ import { createLogger } from '../io/log.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { modems, type Snapshot } from '../modemmanager/snapshot.js';
 import { ModemPortType } from '../modemmanager/types.js';
-import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { createNetObserver } from '../netitems/observer.js';
+import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { type SysfsAddrs, sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 
 export interface KernelObservation {

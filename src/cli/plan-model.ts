@@ -5,14 +5,14 @@
  */
 import type { Item, Plan } from '../../reconciler/api.js';
 import { type Graph, graphOf } from '../../reconciler/graph.js';
-import { keyOf } from '../../reconciler/item.js';
+import { item, keyOf } from '../../reconciler/item.js';
 import { plan } from '../../reconciler/plan.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from '../agent/model.js';
 import { secretsFromConfig } from '../agent/secrets.js';
 import { createModemConfigurators, modemPredicates, type PlacedItem } from '../modemitems/index.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { netPredicates } from '../netitems/predicates.js';
-import { LINK } from '../netitems/types.js';
+import { INTERFACE, LINK } from '../netitems/types.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { fakePhysAddrSource } from '../wwan/physaddrs.js';
@@ -24,7 +24,12 @@ export type GroupStatus = 'managed' | 'unmanaged' | 'not-found';
 export interface ModemGroup {
   readonly name: string;
   readonly status: GroupStatus;
-  readonly modem?: { readonly path: string; readonly key: string; readonly model: string; readonly interface: string };
+  readonly modem?: {
+    readonly path: string;
+    readonly key: string;
+    readonly model: string;
+    readonly interface: string;
+  };
 }
 
 export interface PlanResult {
@@ -48,7 +53,10 @@ function planningConfigurators() {
   const refuse = (): never => {
     throw new Error('planning never changes anything');
   };
-  const calls = new Proxy({}, { get: () => () => Promise.reject(new Error('planning never calls ModemManager')) });
+  const calls = new Proxy(
+    {},
+    { get: () => () => Promise.reject(new Error('planning never calls ModemManager')) },
+  );
   const netlink = new Proxy({}, { get: () => refuse }) as NetlinkAdapter;
   return {
     ...createModemConfigurators({ calls: calls as never, view: () => undefined, secrets: () => ({}) }),
@@ -68,10 +76,14 @@ function kernelCurrent(obs: Observation, desired: Graph, model: Model): PlacedIt
     if (!name) continue;
     if (f.physAddrs.Interface) modemOfIf.set(f.physAddrs.Interface, name);
     for (const b of f.view.bearers)
-      if (typeof b.props.Interface === 'string' && b.props.Interface !== '' && !modemOfIf.has(b.props.Interface))
+      if (
+        typeof b.props.Interface === 'string' &&
+        b.props.Interface !== '' &&
+        !modemOfIf.has(b.props.Interface)
+      )
         modemOfIf.set(b.props.Interface, name);
   }
-  const ifOf = (it: Item) => (it.type === LINK ? it.name : (it.spec as { ifname?: string }).ifname ?? '');
+  const ifOf = (it: Item) => (it.type === LINK ? it.name : ((it.spec as { ifname?: string }).ifname ?? ''));
   const byIf = new Map<string, Item[]>();
   for (const it of obs.kernel.items) byIf.set(ifOf(it), [...(byIf.get(ifOf(it)) ?? []), it]);
   const out: PlacedItem[] = [];
@@ -79,12 +91,16 @@ function kernelCurrent(obs: Observation, desired: Graph, model: Model): PlacedIt
     const wanted = desired.nodes.has(keyOf({ type: LINK, name: ifname }));
     const bare = items.every((it) => it.type === LINK && (it.spec as { up?: boolean }).up === false);
     if (!wanted && bare) continue;
+    const path = [modemOfIf.get(ifname) ?? `interface:${ifname}`, 'net'];
     for (const it of items) {
       const want = desired.nodes.get(keyOf(it));
-      out.push({
-        item: withDepsOf(it, want?.item),
-        path: want?.path ?? [modemOfIf.get(ifname) ?? `interface:${ifname}`, 'net'],
-      });
+      out.push({ item: withDepsOf(it, want?.item), path: want?.path ?? path });
+      // An observed link means its interface exists (external: as the agent observes it).
+      if (it.type === LINK)
+        out.push({
+          item: item({ type: INTERFACE, name: it.name, spec: { present: true }, external: true }),
+          path,
+        });
     }
   }
   return out;
@@ -131,7 +147,8 @@ export function planFor(config: WwanConfig, obs: Observation): PlanResult {
         : {}),
     };
   });
-  const groupOf = (key: string) => (desired.nodes.get(key)?.path ?? current.nodes.get(key)?.path ?? [''])[0] ?? '';
+  const groupOf = (key: string) =>
+    (desired.nodes.get(key)?.path ?? current.nodes.get(key)?.path ?? [''])[0] ?? '';
   for (const k of [...p.steps.map((s) => keyOf(s.ref)), ...p.pending.map((x) => keyOf(x.ref))]) {
     const g = groupOf(k);
     if (g !== '' && !groups.some((x) => x.name === g)) groups.push({ name: g, status: 'unmanaged' });

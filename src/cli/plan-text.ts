@@ -80,7 +80,7 @@ export function formatPlanText(r: PlanResult, opts: TextOptions): string {
           body.push(paint('yellow', `  ~ ${name}`) + why, ...fields(s));
           break;
         case 'recreate':
-          body.push(paint('red', '-/+') + ` ${name}` + why, ...fields(s));
+          body.push(`${paint('red', `-/+ ${name}`)}${why}`, ...fields(s));
           break;
         case 'delete':
           body.push(paint('red', `  - ${name}`) + why);
@@ -106,7 +106,8 @@ export function formatPlanText(r: PlanResult, opts: TextOptions): string {
     }
     lines.push(paint('bold', `# ${groupTitle(g)}${note}`), ...body, '');
   }
-  for (const c of plan.cycles) lines.push(paint('red', `  ✗ dependency cycle: ${c.map(formatRef).join(' -> ')}`), '');
+  for (const c of plan.cycles)
+    lines.push(paint('red', `  ✗ dependency cycle: ${c.map(formatRef).join(' -> ')}`), '');
   lines.push(paint('bold', summaryLine(plan)));
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,16 @@ import { readConfigFileOnce } from '../io/config-file.js';
 import { redactDeep } from '../io/log.js';
 import type { Snapshot } from '../modemmanager/snapshot.js';
 import { addressItem, dnsItem, linkItem, routeItem } from '../netitems/builders.js';
-import { ADDRESS, type AddressSpec, DNS, type DnsSpec, LINK, type LinkSpec, ROUTE, type RouteSpec } from '../netitems/types.js';
+import {
+  ADDRESS,
+  type AddressSpec,
+  DNS,
+  type DnsSpec,
+  LINK,
+  type LinkSpec,
+  ROUTE,
+  type RouteSpec,
+} from '../netitems/types.js';
 import type { KernelItem, MmagentSnapshot } from '../schemas/types.generated.js';
 import { formatErrors, type Validation, validateAgainst } from '../schemas/validate.js';
 import type { Observation } from './observation.js';
@@ -65,7 +74,9 @@ function kernelItems(raw: readonly KernelItem[]): Item[] {
     }
     const built = out[out.length - 1];
     if (built && built.name !== k.name)
-      throw new Error(`/kernel/items/${i}/name: is ${JSON.stringify(k.name)}, its spec makes ${JSON.stringify(built.name)}`);
+      throw new Error(
+        `/kernel/items/${i}/name: is ${JSON.stringify(k.name)}, its spec makes ${JSON.stringify(built.name)}`,
+      );
   }
   return out;
 }
@@ -93,16 +104,25 @@ export async function readSnapshotFile(file: string): Promise<SnapshotRead> {
   const r = await readConfigFileOnce(file, checkDocument);
   if (!r.ok) {
     if (r.kind === 'missing') return { ok: false, message: `snapshot file missing: ${file}` };
-    if (r.kind === 'schema')
-      return { ok: false, message: `invalid snapshot ${file}: ${formatErrors(r.errors).split('\n').join('; ')}` };
-    return { ok: false, message: r.message.replace(/^invalid JSON in/, 'invalid JSON in snapshot') };
+    if (r.kind === 'json')
+      return { ok: false, message: r.message.replace(/^invalid JSON in/, 'invalid JSON in snapshot') };
+    if (r.kind !== 'schema')
+      return { ok: false, message: r.message.replace(/^cannot read/, 'cannot read snapshot') };
+    const newer = r.errors.find((e) => e.path === '/schemaVersion' && e.message.includes('newer'));
+    if (newer) return { ok: false, message: `snapshot ${file}: schemaVersion ${newer.message}` };
+    // ajv reports a failed if/then twice: the field itself and "must match then"; the field says it all.
+    const errors = r.errors.filter((e) => !e.message.startsWith('must match "then"'));
+    return { ok: false, message: `invalid snapshot ${file}: ${formatErrors(errors).split('\n').join('; ')}` };
   }
   const doc = r.value;
   let items: Item[];
   try {
     items = kernelItems(doc.kernel.items);
   } catch (err) {
-    return { ok: false, message: `invalid snapshot ${file}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      message: `invalid snapshot ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const snapshot: Snapshot = {
     owner: doc.modemManager.owner,

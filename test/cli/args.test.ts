@@ -114,6 +114,7 @@ test('plan: defaults, every option, bad values', () => {
     output: 'text',
     detailedExitcode: false,
     noColor: false,
+    resolvDir: '/run/wwan/resolv.conf',
   });
   assert.deepEqual(
     ok([
@@ -128,6 +129,8 @@ test('plan: defaults, every option, bad values', () => {
       'json',
       '--detailed-exitcode',
       '--no-color',
+      '--resolv-dir',
+      '/tmp/r',
     ]),
     {
       command: 'plan',
@@ -137,6 +140,7 @@ test('plan: defaults, every option, bad values', () => {
       output: 'json',
       detailedExitcode: true,
       noColor: true,
+      resolvDir: '/tmp/r',
     },
   );
   assert.equal((ok(['plan', '--config', 'c', '--output=json']) as { output: string }).output, 'json');
@@ -158,9 +162,18 @@ test('plan: defaults, every option, bad values', () => {
 });
 
 test('snapshot: optional -o FILE ("-" is standard output)', () => {
-  assert.deepEqual(ok(['snapshot']), { command: 'snapshot', output: undefined });
-  assert.deepEqual(ok(['snapshot', '-o', 'snap.json']), { command: 'snapshot', output: 'snap.json' });
-  assert.deepEqual(ok(['snapshot', '--output', '-']), { command: 'snapshot', output: '-' });
+  const r = '/run/wwan/resolv.conf';
+  assert.deepEqual(ok(['snapshot']), { command: 'snapshot', output: undefined, resolvDir: r });
+  assert.deepEqual(ok(['snapshot', '-o', 'snap.json']), {
+    command: 'snapshot',
+    output: 'snap.json',
+    resolvDir: r,
+  });
+  assert.deepEqual(ok(['snapshot', '--output', '-', '--resolv-dir', 'd']), {
+    command: 'snapshot',
+    output: '-',
+    resolvDir: 'd',
+  });
   usageError(['snapshot', '-o'], 'mmagent snapshot: option -o/--output needs a value');
   usageError(['snapshot', 'file.json'], "mmagent snapshot: unexpected argument 'file.json'");
 });

@@ -1,0 +1,88 @@
+/**
+ * `mmagent plan`: what applying a config would change, from the live state (read-only) or from a
+ * snapshot. Bad input (an unreadable or invalid config, a malformed or too new snapshot, ModemManager
+ * out of reach) is one line on stderr and exit 1, never a stack trace. Exit codes follow Terraform's
+ * -detailed-exitcode: without it 0 on success; with it 0 no changes, 2 changes.
+ */
+import { readConfigFileOnce } from '../io/config-file.js';
+import { readGlobalSettings } from '../io/global-config.js';
+import type { ConfigItemValueMap } from '../schemas/types.generated.js';
+import { validateGlobalConfig, validateWwanConfig } from '../schemas/validate.js';
+import type { PlanCommand } from './args.js';
+import { type LiveOptions, type Observation, ObservationError, observeLive } from './observation.js';
+import { type PlanSource, planDocument } from './plan-json.js';
+import { planFor } from './plan-model.js';
+import { formatPlanText } from './plan-text.js';
+import { readSnapshotFile } from './snapshot-file.js';
+import type { CliIo } from './validate.js';
+
+export interface PlanIo extends CliIo {
+  readonly stdout: CliIo['stdout'] & { readonly isTTY?: boolean };
+}
+
+export interface PlanHooks {
+  /** Where and how the live state is read (tests). */
+  readonly live?: Partial<LiveOptions>;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Colour only for a terminal, and never with --no-color or NO_COLOR (https://no-color.org). */
+function useColor(cmd: PlanCommand, io: PlanIo, env: NodeJS.ProcessEnv): boolean {
+  return cmd.output === 'text' && !cmd.noColor && io.stdout.isTTY === true && !env.NO_COLOR;
+}
+
+export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {}): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr.write(`mmagent plan: ${message}\n`);
+    return 1;
+  };
+  const cfg = await readConfigFileOnce(cmd.config, validateWwanConfig);
+  if (!cfg.ok) return fail(cfg.message);
+  if (cmd.globalConfig) {
+    // The global settings change nothing the plan shows; a broken file is still worth knowing about.
+    const g = await readConfigFileOnce(cmd.globalConfig, validateGlobalConfig);
+    if (!g.ok) return fail(g.message);
+    for (const w of readGlobalSettings(g.value as ConfigItemValueMap).warnings)
+      io.stderr.write(`warning: ${w}\n`);
+  }
+
+  let obs: Observation;
+  let source: PlanSource;
+  if (cmd.snapshot !== undefined) {
+    const s = await readSnapshotFile(cmd.snapshot);
+    if (!s.ok) return fail(s.message);
+    obs = s.observation;
+    source = { kind: 'snapshot', takenAt: obs.takenAt, modemManagerVersion: obs.snapshot.version ?? '' };
+  } else {
+    try {
+      obs = await observeLive({ resolvDir: cmd.resolvDir, ...hooks.live });
+    } catch (err) {
+      if (err instanceof ObservationError) return fail(err.message);
+      throw err;
+    }
+    source = { kind: 'live', takenAt: obs.takenAt, modemManagerVersion: obs.snapshot.version ?? '' };
+  }
+
+  let result: ReturnType<typeof planFor>;
+  try {
+    result = planFor(cfg.value, obs);
+  } catch (err) {
+    // Data the model refuses (a malformed address from ModemManager, in a snapshot or live).
+    return fail(`cannot plan: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (cmd.output === 'json') {
+    io.stdout.write(`${JSON.stringify(planDocument(result, source), null, 2)}\n`);
+  } else {
+    for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
+    const from = source.kind === 'live' ? 'the live state' : `the snapshot taken ${source.takenAt}`;
+    const mm = source.modemManagerVersion ? ` (ModemManager ${source.modemManagerVersion})` : '';
+    io.stdout.write(
+      formatPlanText(result, {
+        color: useColor(cmd, io, hooks.env ?? process.env),
+        source: `mmagent plan: from ${from}${mm}`,
+      }),
+    );
+  }
+  if (!cmd.detailedExitcode) return 0;
+  return result.plan.steps.length > 0 ? 2 : 0;
+}
