@@ -54,6 +54,8 @@ interface Outcome {
   readonly exists: boolean;
   readonly spec?: Json;
   readonly recreated?: boolean;
+  /** It is modified by this plan (its spec changes while it exists). */
+  readonly modified?: boolean;
   /** Why it will not exist although desired (for dependents' pending reasons). */
   readonly why?: PendingItem['why'];
 }
@@ -159,6 +161,23 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     rec.outcome = { exists: false, why: 'pending' };
   };
 
+  /** The dependency of `cur` whose planned modify fails a predicate `cur` and `want` both hold on it. */
+  const brokenByChange = (cur: GraphNode['item'], want: GraphNode['item']): ItemRef | undefined => {
+    const cks = depKeys(cur);
+    const wks = depKeys(want);
+    for (let i = 0; i < cur.deps.length; i++) {
+      const dep = cur.deps[i]!;
+      if (!dep.predicate) continue;
+      const t = recs.get(cks[i]!)?.outcome;
+      if (!t?.modified) continue;
+      const fn = predicates[dep.predicate.name];
+      if (fn && safeTest(fn, t.spec ?? null, dep.predicate.args)) continue;
+      const j = wks.indexOf(cks[i]!);
+      if (j >= 0 && want.deps[j]!.predicate) return dep.ref;
+    }
+    return undefined;
+  };
+
   const evaluate = (rec: Rec) => {
     const k = rec.key;
     const c = current.nodes.get(k);
@@ -257,6 +276,22 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     } else if (recreatedDep) {
       op = { op: 'recreate', reason: recreatedBecause(recreatedDep) };
     }
+    if (op?.op === 'modify' && c) {
+      // A dependency that changes under a predicate of the current item breaks it on the way; if the
+      // new item still needs that dependency's new spec, it cannot simply be modified before or after:
+      // it goes down first and comes back after.
+      const broken = brokenByChange(c.item, managedDesired.item);
+      if (broken)
+        op = {
+          ...op,
+          op: 'recreate',
+          reason: {
+            kind: 'dependency-recreated',
+            detail: `${formatRef(broken)} changes under its predicate`,
+            cause: broken,
+          },
+        };
+    }
     if (!op) {
       rec.outcome = { exists: true, spec: managedDesired.item.spec };
       return;
@@ -274,7 +309,12 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       return;
     }
     planned.set(k, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
-    rec.outcome = { exists: true, spec: managedDesired.item.spec, recreated: op.op === 'recreate' };
+    rec.outcome = {
+      exists: true,
+      spec: managedDesired.item.spec,
+      recreated: op.op === 'recreate',
+      modified: op.op === 'modify',
+    };
   };
 
   const gated = (st: ItemStatus | undefined, want: GraphNode['item'] | undefined): boolean => {
@@ -494,9 +534,16 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
   for (const dr of all) {
     const k = dr.key;
     if (dr.rank !== 0) {
-      // Dependencies are in place (created or modified) first.
+      // Dependencies are in place first: created ones always; modified ones when this item's
+      // dependency has a predicate (it needs the new spec), else the order does not matter.
       const d = desired.nodes.get(k);
-      if (d) for (const dk of depKeys(d.item)) link(dr, byKey.get(dk)?.put);
+      if (d) {
+        const dks = depKeys(d.item);
+        for (let i = 0; i < dks.length; i++) {
+          const put = byKey.get(dks[i]!)?.put;
+          if (put && (dr.rank === 2 || put.rank === 2 || d.item.deps[i]!.predicate)) link(dr, put);
+        }
+      }
     }
     if (dr.rank !== 2) {
       // Dependents that go away (or are unlinked) go first: before k is deleted, always; before k is
@@ -508,7 +555,7 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
         if (other.del && (dr.rank === 0 || hasPredicateOn(current, dk, k))) link(dr, other.del);
         // A dependent that drops its dependency on k (a modify that unlinks) goes first too, or the
         // change of k would break it on the way.
-        if (other.mod && !depKeys(desired.nodes.get(dk)!.item).includes(k)) link(dr, other.mod);
+        if (other.mod && (unlinks(desired, dk, k) || relaxes(current, desired, dk, k))) link(dr, other.mod);
       }
     }
   }
@@ -541,6 +588,19 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
   return out;
 }
 const noDrafts: readonly never[] = [];
+
+/** Whether the desired `dependent` no longer depends on `required`. */
+function unlinks(desired: Graph, dependent: string, required: string): boolean {
+  return !depKeys(desired.nodes.get(dependent)!.item).includes(required);
+}
+
+/** Whether `dependent` drops the predicate it has on `required` (it stops caring about its spec). */
+function relaxes(current: Graph, desired: Graph, dependent: string, required: string): boolean {
+  if (!hasPredicateOn(current, dependent, required)) return false;
+  const want = desired.nodes.get(dependent)!.item;
+  const i = depKeys(want).indexOf(required);
+  return i >= 0 && want.deps[i]!.predicate === undefined;
+}
 
 /** Whether the current item `dependent` depends on `required` through a predicate. */
 function hasPredicateOn(current: Graph, dependent: string, required: string): boolean {

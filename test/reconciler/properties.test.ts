@@ -169,6 +169,10 @@ test('apply(plan(current, desired)) reaches the desired graph in dependency orde
         assert.deepEqual(plan(r2.current, d2, opts).steps, [], 'a second plan changes nothing');
       },
     ),
-    { numRuns: Number(process.env.FC_RUNS ?? 500) },
+    {
+      numRuns: Number(process.env.FC_RUNS ?? 500),
+      // Replay a reported failure: FC_SEED=<seed> FC_PATH=<path> node --import tsx --test <this file>
+      ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH } : {}),
+    },
   );
 });
