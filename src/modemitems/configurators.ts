@@ -167,6 +167,8 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     },
     modify: (_o, it, ctx) => simSlot.create(it, ctx),
     delete: () => {},
+    // ModemManager re-probes the modem on a slot switch: everything on it starts over.
+    needsRecreate: () => 'switching the SIM slot restarts the modem: its connection is re-established',
     timeoutMs: 90_000,
   };
   const modes: Configurator<ModesSpec> = {

@@ -126,7 +126,7 @@ describe('plan scenarios (golden)', () => {
       'apn-change': 'Plan: 0 to create, 0 to modify, 7 to recreate, 0 to delete.',
       'mtu-only': 'Plan: 0 to create, 1 to modify, 0 to recreate, 0 to delete.',
       'metric-only': 'Plan: 0 to create, 2 to modify, 0 to recreate, 0 to delete.',
-      'sim-slot': 'Plan: 0 to create, 1 to modify, 0 to recreate, 0 to delete.',
+      'sim-slot': 'Plan: 0 to create, 0 to modify, 8 to recreate, 0 to delete.',
       credentials: 'Plan: 0 to create, 0 to modify, 5 to recreate, 0 to delete.',
       'radio-silence-on': 'Plan: 0 to create, 2 to modify, 0 to recreate, 12 to delete.',
       'radio-silence-off': 'Plan: 2 to create, 4 to modify, 0 to recreate, 0 to delete.',
