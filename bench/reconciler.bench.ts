@@ -172,10 +172,13 @@ async function anchorBench() {
     if (p.steps.length !== 0) throw new Error('expected no change');
   });
   const diff = await time(runs * 5, () => plan(cur, intents[1]!, { configurators }));
-  const row = (name: string, ts: number, g: number) =>
+  const row = (name: string, ts: number, g: number) => {
+    const ratio = g / ts;
+    const verdict = ratio >= 1 ? `${ratio.toFixed(1)}x faster` : `${(1 / ratio).toFixed(1)}x slower`;
     console.log(
-      `  ${name.padEnd(28)} ${fmt(ts).padStart(10)}   eve-libs (Go) ${fmt(g).padStart(10)}   ${(g / ts).toFixed(1)}x faster`,
+      `  ${name.padEnd(28)} ${fmt(ts).padStart(10)}   eve-libs (Go) ${fmt(g).padStart(10)}   ${verdict}`,
     );
+  };
   row('BuildIntent10k', build, go.build);
   row('(a) ReconcileCreateAll10k', createAll, go.createAll);
   row('(b) ReconcileOneModify10k', oneModify, go.oneModify);
