@@ -35,6 +35,11 @@ export interface WwanAgentOptions {
   readonly mm: ModemManagerClient;
   /** The kernel side; without it (e.g. no network namespace to work in) no network items are made. */
   readonly netlink?: NetlinkAdapter;
+  /**
+   * The adapter the kernel observer reads with (default: `netlink`). A separate one keeps the
+   * requests the agent makes (writes) apart from the dumps it reads, e.g. for counting.
+   */
+  readonly observerNetlink?: NetlinkAdapter;
   readonly resolvDir: string;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -237,7 +242,7 @@ export class WwanAgent {
     // The new observer takes over only once it has read the kernel: before its first dump it knows
     // nothing, and "nothing" would read as "everything was deleted".
     const obs = createNetObserver({
-      netlink: this.opts.netlink,
+      netlink: this.opts.observerNetlink ?? this.opts.netlink,
       ifnames: next,
       resolvDir: this.opts.resolvDir,
       onChange: () => {

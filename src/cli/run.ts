@@ -38,6 +38,8 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   const mm = await connectWithRetry(logger, stop.signal);
   if (!mm) return 0;
   const netlink = createNetlinkAdapter();
+  // The observer reads on its own socket: the per-run request count then says what the agent changed.
+  const observerNetlink = createNetlinkAdapter();
   const writer = new OutputWriter(cmd.statusDir, logger);
   let config: WwanConfig | undefined;
   let fileError: ConfigFileError | undefined;
@@ -60,6 +62,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   const agent = new WwanAgent({
     mm,
     netlink,
+    observerNetlink,
     resolvDir: cmd.resolvDir,
     logger,
     physAddrs: sysfsPhysAddrSource(),
@@ -124,6 +127,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   await writer.idle();
   await mm.close();
   netlink.close();
+  observerNetlink.close();
   process.off('SIGTERM', sigterm);
   process.off('SIGINT', sigint);
   logger.info({}, 'stopped');
