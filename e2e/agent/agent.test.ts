@@ -361,3 +361,49 @@ describe('mmagent run: an interface that does not exist yet', () => {
     );
   });
 });
+
+describe('mmagent run: recovery and radio silence', () => {
+  test('a dropped bearer is reconnected within seconds; a ModemManager restart is survived; radio silence turns every radio off and back on', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2);
+      await w.settle();
+
+      // The network drops the call: EVE's agent waited for its next 60 s tick when this came within
+      // 30 s of an action; here the bearer signal triggers the reconnect at once.
+      const dropAt = Date.now();
+      const mark = w.sim.recorder.mark();
+      w.sim.dropBearer('A');
+      const end = Date.now() + 10_000;
+      while (!w.sim.recorder.stateChangingCalls({ since: mark }).some((c) => c.member === 'Connect')) {
+        assert.ok(Date.now() < end, 'no reconnect within 10 s of the drop');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const reconnectMs = Date.now() - dropAt;
+      t.diagnostic(`Connect called again ${reconnectMs} ms after the bearer dropped`);
+      await w.waitStatus(online('modem-a'), 'reconnected after the drop');
+      await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+      await w.settle();
+
+      // ModemManager restarts: new process, modems re-probed (disabled); the agent resyncs and reconnects.
+      await w.sim.restart({ downtimeMs: 200 });
+      await w.waitStatus(online('modem-a'), 'online again after the ModemManager restart', 30_000);
+      await w.settle();
+
+      // Radio silence: the acknowledgement is the echoed RSConfigTimestamp with every modem radio-off.
+      await w.writeConfig({ ...config, RadioSilence: true, RSConfigTimestamp: '2026-11-24T12:00:00Z' });
+      const silent = await w.waitStatus(
+        (s) =>
+          s.RSConfigTimestamp === '2026-11-24T12:00:00Z' && net(s, 'modem-a')?.Module.OpMode === 'radio-off',
+        'radio-off acknowledged',
+      );
+      assert.equal(net(silent, 'modem-a')?.IPSettings.Address, null);
+      const k = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 0);
+      assert.deepEqual(k.addrs, [], 'addresses removed with the connection');
+      await w.writeConfig({ ...config, RadioSilence: false, RSConfigTimestamp: '2026-11-24T12:05:00Z' });
+      await w.waitStatus(online('modem-a'), 'back online after radio silence');
+    });
+  });
+});
