@@ -73,6 +73,18 @@ test('mmagent run against the real ModemManager: IPv4 connect, wwan0 configured,
       };
       let k = await kernel();
       assert.deepEqual(k.addrs, ['10.64.64.10/32']);
+      const at = (pred: (l: (typeof w.logs)[number]) => boolean) => {
+        const l = w.logs.find(pred);
+        return l && typeof l.time === 'string' ? Date.parse(l.time) : Number.NaN;
+      };
+      const accepted = at((l) => l.msg === 'config accepted');
+      const routed = at(
+        (l) => l.msg === 'reconciled' && JSON.stringify(l.steps ?? '').includes('create net.route'),
+      );
+      // EVE's Go agent on the same kit: 0.199 s from the config to a configured wwan0 (eve-mmagent-live.md).
+      t.diagnostic(
+        `real ModemManager: config accepted -> connected and wwan0 configured in ${routed - accepted} ms`,
+      );
       assert.deepEqual(
         k.routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} metric ${r.metric}`),
         ['default metric 5000'],
