@@ -77,18 +77,31 @@ const diffCache = new WeakMap<object, DiffCache>();
 const emptyStatuses: ReadonlyMap<string, ItemStatus> = new Map();
 const noKeys: readonly string[] = [];
 const noRecs: readonly Rec[] = [];
+const noRecDeps: (Rec | undefined)[] = [];
 
 /** The planner's working record for one affected key. */
 interface Rec {
   readonly key: string;
+  /** The desired and current nodes, looked up once. */
+  readonly d: GraphNode | undefined;
+  readonly c: GraphNode | undefined;
+  /** The records of its dependencies (those in the affected set), in dependency order. */
+  deps: (Rec | undefined)[];
   /** Unevaluated dependencies inside the affected set. */
   indeg: number;
   /** Affected items that depend on this one. */
   down: Rec[] | undefined;
   done: boolean;
   outcome: Outcome | undefined;
+  planned: PlannedOp | undefined;
 }
 const newReason: Reason = Object.freeze({ kind: 'new', detail: 'new item' });
+// Shared outcomes and operations for the common cases: a plan of thousands of new items allocates
+// nothing per item for them.
+const PENDING: Outcome = Object.freeze({ exists: false, why: 'pending' });
+const MISSING: Outcome = Object.freeze({ exists: false, why: 'missing' });
+const IN_PROGRESS: Outcome = Object.freeze({ exists: false, why: 'in-progress' });
+const CREATE_NEW: PlannedOp = Object.freeze({ op: 'create', reason: newReason });
 
 export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Plan {
   const predicates = opts.predicates ?? {};
@@ -111,7 +124,17 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const queue: Rec[] = [];
   const visit = (k: string) => {
     if (recs.has(k)) return;
-    const r: Rec = { key: k, indeg: 0, down: undefined, done: false, outcome: undefined };
+    const r: Rec = {
+      key: k,
+      d: desired.nodes.get(k),
+      c: current.nodes.get(k),
+      deps: noRecDeps,
+      indeg: 0,
+      down: undefined,
+      done: false,
+      outcome: undefined,
+      planned: undefined,
+    };
     recs.set(k, r);
     queue.push(r);
   };
@@ -122,15 +145,18 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     for (const dep of current.dependents.get(k) ?? noKeys) visit(dep);
   }
 
-  const depsOf = (k: string): readonly string[] => {
-    const d = desired.nodes.get(k);
-    if (d && !d.item.external) return depKeys(d.item);
-    const c = current.nodes.get(k);
-    return c ? depKeys(c.item) : noKeys;
+  /** The keys a record waits for: the desired item's dependencies, else the current item's. */
+  const depsOf = (r: Rec): readonly string[] => {
+    if (r.d && !r.d.item.external) return depKeys(r.d.item);
+    return r.c ? depKeys(r.c.item) : noKeys;
   };
 
   // 3. Evaluate in dependency order (Kahn over the affected set; cycles are cut and reported).
-  const planned = new Map<string, PlannedOp>();
+  const planned: Rec[] = [];
+  const plan = (rec: Rec, op: PlannedOp) => {
+    if (!rec.planned) planned.push(rec);
+    rec.planned = op;
+  };
   const pending: PendingItem[] = [];
   const deferred: DeferredItem[] = [];
   const cycles: ItemRef[][] = [];
@@ -139,16 +165,16 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     const o = recs.get(k)?.outcome;
     if (o) return o;
     const c = current.nodes.get(k);
-    return c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' };
+    return c ? { exists: true, spec: c.item.spec } : MISSING;
   };
 
   const markPending = (rec: Rec, p: Omit<PendingItem, 'ref' | 'label'>) => {
     const k = rec.key;
-    const d = desired.nodes.get(k)!;
+    const d = rec.d!;
     pending.push({ ref: refFromKey(k), ...(d.item.label ? { label: d.item.label } : {}), ...p });
-    const c = current.nodes.get(k);
+    const c = rec.c;
     if (c && !c.item.external && !locked.has(k)) {
-      planned.set(k, {
+      plan(rec, {
         op: 'delete',
         reason: {
           kind: 'dependency-unsatisfied',
@@ -158,7 +184,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         ...labelOf(c),
       });
     }
-    rec.outcome = { exists: false, why: 'pending' };
+    rec.outcome = PENDING;
   };
 
   /** The dependency of `cur` whose planned modify fails a predicate `cur` and `want` both hold on it. */
@@ -180,10 +206,10 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
 
   const evaluate = (rec: Rec) => {
     const k = rec.key;
-    const c = current.nodes.get(k);
-    const d = desired.nodes.get(k);
+    const c = rec.c;
+    const d = rec.d;
     if (locked.has(k)) {
-      rec.outcome = c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'in-progress' };
+      rec.outcome = c ? { exists: true, spec: c.item.spec } : IN_PROGRESS;
       return;
     }
     const managedDesired = d && !d.item.external ? d : undefined;
@@ -192,17 +218,17 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         const st = statuses.get(k);
         if (gated(st, undefined)) {
           deferred.push(deferredOf(k, st!));
-          rec.outcome = { exists: false, why: 'pending' };
+          rec.outcome = PENDING;
           return;
         }
-        planned.set(k, {
+        plan(rec, {
           op: 'delete',
           reason: { kind: 'removed', detail: d ? 'now external (no longer managed)' : 'no longer desired' },
           ...labelOf(c),
         });
-        rec.outcome = { exists: false, why: 'missing' };
+        rec.outcome = MISSING;
       } else {
-        rec.outcome = c ? { exists: true, spec: c.item.spec } : { exists: false, why: 'missing' };
+        rec.outcome = c ? { exists: true, spec: c.item.spec } : MISSING;
       }
       return;
     }
@@ -213,7 +239,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     for (let di = 0; di < dks.length; di++) {
       const dep = managedDesired.item.deps[di]!;
       const depKey = dks[di]!;
-      const t = outcomeOf(depKey);
+      const t = rec.deps[di]?.outcome ?? outcomeOf(depKey);
       if (!t.exists) {
         const why = t.why === 'missing' || t.why === undefined ? 'missing' : t.why;
         markPending(rec, { waitingFor: dep.ref, why, detail: whyText(why) });
@@ -240,13 +266,13 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     const st = statuses.get(k);
     let op: PlannedOp | undefined;
     if (!c || c.item.external) {
-      op = {
-        op: 'create',
-        reason:
-          st?.state === 'failed'
-            ? { kind: 'retry', detail: `retry after failure: ${st.lastError ?? 'unknown error'}` }
-            : newReason,
-      };
+      op =
+        st?.state === 'failed'
+          ? {
+              op: 'create',
+              reason: { kind: 'retry', detail: `retry after failure: ${st.lastError ?? 'unknown error'}` },
+            }
+          : CREATE_NEW;
     } else if (contentKey(c.item) !== contentKey(managedDesired.item)) {
       // Diff key-sorted copies, so equal specs written in another key order give the same patch.
       const patch = jsonpatch.compare(JSON.parse(specKey(c.item)), JSON.parse(specKey(managedDesired.item)));
@@ -308,7 +334,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
           : { exists: true, spec: c!.item.spec };
       return;
     }
-    planned.set(k, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
+    plan(rec, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
     rec.outcome = {
       exists: true,
       spec: managedDesired.item.spec,
@@ -327,10 +353,14 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
 
   // Kahn's algorithm restricted to the affected set.
   for (const r of recs.values()) {
-    for (const dk of depsOf(r.key)) {
+    const dks = depsOf(r);
+    if (dks.length > 0) r.deps = new Array(dks.length);
+    for (let i = 0; i < dks.length; i++) {
+      const dk = dks[i]!;
       if (dk === r.key) r.indeg++;
       else {
         const up = recs.get(dk);
+        r.deps[i] = up;
         if (up) {
           r.indeg++;
           if (up.down) up.down.push(r);
@@ -372,7 +402,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
             detail: `is in a dependency cycle: ${(cyc ?? []).map(formatRef).join(' -> ')}`,
           });
         } else {
-          mr.outcome = { exists: false, why: 'pending' };
+          mr.outcome = PENDING;
         }
         release(mr);
       }
@@ -383,7 +413,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     release(r);
   }
 
-  const steps = orderSteps(planned, current, desired);
+  const steps = orderSteps(planned, recs, current, desired);
   pending.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   deferred.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   return { steps, pending, cycles, deferred };
@@ -485,10 +515,16 @@ function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): S
 }
 
 /** Turns the planned operations into steps with `after` constraints, in a deterministic order. */
-function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, desired: Graph): PlanStep[] {
+function orderSteps(
+  planned: readonly Rec[],
+  recs: ReadonlyMap<string, Rec>,
+  current: Graph,
+  desired: Graph,
+): PlanStep[] {
   interface Draft {
     readonly id: string;
     readonly key: string;
+    readonly rec: Rec;
     /** 0 delete-like, 1 modify, 2 create-like: the listing order among steps that are ready together. */
     readonly rank: 0 | 1 | 2;
     readonly op: PlannedOp;
@@ -504,29 +540,37 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
     put?: Draft;
     mod?: Draft;
   }
-  const byKey = new Map<string, KeySteps>();
+  // A record's steps, by record: the planner already holds every record, so no lookup by key.
+  const stepsOf = new Map<Rec, KeySteps>();
+  const byKey = (k: string): KeySteps | undefined => {
+    const r = recs.get(k);
+    return r ? stepsOf.get(r) : undefined;
+  };
   const all: Draft[] = [];
-  const add = (id: string, key: string, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
+  const add = (id: string, rec: Rec, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
+    const key = rec.key;
     const d: Draft = phase
-      ? { id, key, rank, op, phase, after: [], waiting: 0, emitted: false }
-      : { id, key, rank, op, after: [], waiting: 0, emitted: false };
+      ? { id, key, rec, rank, op, phase, after: [], waiting: 0, emitted: false }
+      : { id, key, rec, rank, op, after: [], waiting: 0, emitted: false };
     all.push(d);
     return d;
   };
-  for (const [k, p] of planned) {
+  for (const rec of planned) {
+    const k = rec.key;
+    const p = rec.planned!;
     const ks: KeySteps = {};
     if (p.op === 'recreate') {
-      ks.del = add(`recreate-delete:${k}`, k, 0, p, 'delete');
-      ks.put = add(`recreate-create:${k}`, k, 2, p, 'create');
+      ks.del = add(`recreate-delete:${k}`, rec, 0, p, 'delete');
+      ks.put = add(`recreate-create:${k}`, rec, 2, p, 'create');
       ks.put.after.push(ks.del);
     } else if (p.op === 'modify') {
-      ks.put = ks.mod = add(`modify:${k}`, k, 1, p);
+      ks.put = ks.mod = add(`modify:${k}`, rec, 1, p);
     } else if (p.op === 'create') {
-      ks.put = add(`create:${k}`, k, 2, p);
+      ks.put = add(`create:${k}`, rec, 2, p);
     } else {
-      ks.del = add(`delete:${k}`, k, 0, p);
+      ks.del = add(`delete:${k}`, rec, 0, p);
     }
-    byKey.set(k, ks);
+    stepsOf.set(rec, ks);
   }
   const link = (dr: Draft, before: Draft | undefined) => {
     if (before && before !== dr && !dr.after.includes(before)) dr.after.push(before);
@@ -536,11 +580,12 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
     if (dr.rank !== 0) {
       // Dependencies are in place first: created ones always; modified ones when this item's
       // dependency has a predicate (it needs the new spec), else the order does not matter.
-      const d = desired.nodes.get(k);
+      const rec = dr.rec;
+      const d = rec.d;
       if (d) {
-        const dks = depKeys(d.item);
-        for (let i = 0; i < dks.length; i++) {
-          const put = byKey.get(dks[i]!)?.put;
+        for (let i = 0; i < rec.deps.length; i++) {
+          const up = rec.deps[i];
+          const put = up ? stepsOf.get(up)?.put : undefined;
           if (put && (dr.rank === 2 || put.rank === 2 || d.item.deps[i]!.predicate)) link(dr, put);
         }
       }
@@ -550,7 +595,7 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
       // modified, only those whose dependency on k has a predicate (the others do not care about k's
       // spec, and ordering them anyway can tie a knot with an unlinking modify below).
       for (const dk of current.dependents.get(k) ?? noKeys) {
-        const other = byKey.get(dk);
+        const other = byKey(dk);
         if (!other) continue;
         if (other.del && (dr.rank === 0 || hasPredicateOn(current, dk, k))) link(dr, other.del);
         // A dependent that drops its dependency on k (a modify that unlinks) goes first too, or the
@@ -579,7 +624,13 @@ function orderSteps(planned: ReadonlyMap<string, PlannedOp>, current: Graph, des
     }
     if (dr.emitted) continue;
     dr.emitted = true;
-    const after = dr.after.length === 0 ? noKeys : dr.after.map((x) => x.id).sort();
+    const n = dr.after.length;
+    const after =
+      n === 0
+        ? noKeys
+        : n === 1
+          ? [dr.after[0]!.id]
+          : dr.after.map((x) => x.id).sort((x, y) => (x < y ? -1 : 1));
     out.push(toStep(dr.id, dr.key, dr.op, dr.phase, after));
     for (const w of dr.next ?? noDrafts) {
       if (--w.waiting === 0) heap.push(w);
