@@ -10,7 +10,6 @@ import type { Graph, GraphEditor, GraphNode } from './graph.js';
 import { editGraph } from './graph.js';
 import { MinHeap } from './heap.js';
 import { formatRef, keyOf } from './item.js';
-import { appendTo } from './multimap.js';
 
 export interface ApplyOptions {
   readonly configurators: Configurators;
@@ -63,6 +62,7 @@ export interface ApplyResult {
 }
 
 const OK: StepOutcome = Object.freeze({ ok: true });
+const noIndexes: readonly number[] = [];
 
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
@@ -88,13 +88,19 @@ export async function apply(
   const clock = opts.clock ?? systemClock;
   const limit = Math.max(1, opts.concurrency ?? 8);
   const steps = plan.steps;
-  const byId = new Map(steps.map((s, i) => [s.id, { s, i }]));
-  const waiting = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const s of steps) {
-    waiting.set(s.id, s.after.length);
+  // Steps by index: one map from id to index, then plain arrays (a plan may have many thousands).
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < steps.length; i++) indexOf.set(steps[i]!.id, i);
+  const waiting = new Int32Array(steps.length);
+  const dependents: number[][] = new Array(steps.length);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    waiting[i] = s.after.length;
     for (const a of s.after) {
-      appendTo(dependents, a, s.id);
+      const j = indexOf.get(a)!;
+      const list = dependents[j];
+      if (list) list.push(i);
+      else dependents[j] = [i];
     }
   }
   const outcomes = new Map<string, StepOutcome>();
@@ -119,32 +125,28 @@ export async function apply(
       resolve({ current: applyEdits(current, edits), edits, outcomes, log, succeeded, failed, skipped });
     };
 
-    const skip = (id: string, why: string) => {
-      const todo = [{ id, why }];
+    const skip = (index: number, why: string) => {
+      const todo = [{ i: index, why }];
       while (todo.length > 0) {
         const x = todo.pop()!;
-        if (outcomes.has(x.id)) continue;
-        const { s } = byId.get(x.id)!;
-        outcomes.set(x.id, { ok: false, skipped: true, error: x.why });
+        const s = steps[x.i]!;
+        if (outcomes.has(s.id)) continue;
+        outcomes.set(s.id, { ok: false, skipped: true, error: x.why });
         const at = clock.now();
         log.push({ ...logEntry(s, at, at, x.why), skipped: true });
         finished++;
-        for (const d of dependents.get(x.id) ?? [])
-          todo.push({ id: d, why: `skipped: ${s.id} did not succeed` });
+        for (const d of dependents[x.i] ?? noIndexes)
+          todo.push({ i: d, why: `skipped: ${s.id} did not succeed` });
       }
     };
 
-    const onDone = (s: PlanStep, outcome: StepOutcome) => {
+    const onDone = (i: number, s: PlanStep, outcome: StepOutcome) => {
       outcomes.set(s.id, outcome);
       finished++;
       opts.onEvent?.({ type: 'step-finished', step: s, outcome, at: clock.now() });
-      for (const d of dependents.get(s.id) ?? []) {
+      for (const d of dependents[i] ?? noIndexes) {
         if (!outcome.ok) skip(d, `skipped: ${s.id} failed`);
-        else {
-          const n = waiting.get(d)! - 1;
-          waiting.set(d, n);
-          if (n === 0) ready.push(byId.get(d)!.i);
-        }
+        else if (--waiting[d]! === 0) ready.push(d);
       }
     };
 
@@ -152,10 +154,11 @@ export async function apply(
     // asynchronous ones re-enter it when they settle.
     const pump = () => {
       while (running < limit && ready.size > 0) {
-        const s = steps[ready.pop()!]!;
+        const i = ready.pop()!;
+        const s = steps[i]!;
         if (outcomes.has(s.id)) continue;
         if (opts.signal?.aborted) {
-          skip(s.id, 'cancelled');
+          skip(i, 'cancelled');
           continue;
         }
         running++;
@@ -163,12 +166,12 @@ export async function apply(
         if (r instanceof Promise) {
           void r.then((outcome) => {
             running--;
-            onDone(s, outcome);
+            onDone(i, s, outcome);
             pump();
           });
         } else {
           running--;
-          onDone(s, r);
+          onDone(i, s, r);
         }
       }
       finishIfDone();

@@ -1,6 +1,0 @@
-/** Appends `value` to the list stored under `key`, creating the list on first use. */
-export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
