@@ -80,6 +80,21 @@ const noRecs: readonly Rec[] = [];
 const noRecDeps: (Rec | undefined)[] = [];
 
 /** The planner's working record for one affected key. */
+/** A step being ordered. */
+interface Draft {
+  readonly id: string;
+  readonly key: string;
+  readonly rec: Rec;
+  /** 0 delete-like, 1 modify, 2 create-like: the listing order among steps that are ready together. */
+  readonly rank: 0 | 1 | 2;
+  readonly op: PlannedOp;
+  readonly phase?: 'delete' | 'create';
+  readonly after: Draft[];
+  waiting: number;
+  emitted: boolean;
+  next?: Draft[];
+}
+
 interface Rec {
   readonly key: string;
   /** The desired and current nodes, looked up once. */
@@ -94,6 +109,10 @@ interface Rec {
   done: boolean;
   outcome: Outcome | undefined;
   planned: PlannedOp | undefined;
+  /** Its steps, once ordered: the delete-like one, the create-like or modify one, the modify one. */
+  del: Draft | undefined;
+  put: Draft | undefined;
+  mod: Draft | undefined;
 }
 const newReason: Reason = Object.freeze({ kind: 'new', detail: 'new item' });
 // Shared outcomes and operations for the common cases: a plan of thousands of new items allocates
@@ -134,6 +153,9 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       done: false,
       outcome: undefined,
       planned: undefined,
+      del: undefined,
+      put: undefined,
+      mod: undefined,
     };
     recs.set(k, r);
     queue.push(r);
@@ -521,31 +543,7 @@ function orderSteps(
   current: Graph,
   desired: Graph,
 ): PlanStep[] {
-  interface Draft {
-    readonly id: string;
-    readonly key: string;
-    readonly rec: Rec;
-    /** 0 delete-like, 1 modify, 2 create-like: the listing order among steps that are ready together. */
-    readonly rank: 0 | 1 | 2;
-    readonly op: PlannedOp;
-    readonly phase?: 'delete' | 'create';
-    readonly after: Draft[];
-    waiting: number;
-    emitted: boolean;
-    next?: Draft[];
-  }
-  /** The steps of one key: its delete-like step, and its create-like or modify step. */
-  interface KeySteps {
-    del?: Draft;
-    put?: Draft;
-    mod?: Draft;
-  }
-  // A record's steps, by record: the planner already holds every record, so no lookup by key.
-  const stepsOf = new Map<Rec, KeySteps>();
-  const byKey = (k: string): KeySteps | undefined => {
-    const r = recs.get(k);
-    return r ? stepsOf.get(r) : undefined;
-  };
+  const byKey = (k: string): Rec | undefined => recs.get(k);
   const all: Draft[] = [];
   const add = (id: string, rec: Rec, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
     const key = rec.key;
@@ -558,7 +556,7 @@ function orderSteps(
   for (const rec of planned) {
     const k = rec.key;
     const p = rec.planned!;
-    const ks: KeySteps = {};
+    const ks = rec;
     if (p.op === 'recreate') {
       ks.del = add(`recreate-delete:${k}`, rec, 0, p, 'delete');
       ks.put = add(`recreate-create:${k}`, rec, 2, p, 'create');
@@ -570,7 +568,6 @@ function orderSteps(
     } else {
       ks.del = add(`delete:${k}`, rec, 0, p);
     }
-    stepsOf.set(rec, ks);
   }
   const link = (dr: Draft, before: Draft | undefined) => {
     if (before && before !== dr && !dr.after.includes(before)) dr.after.push(before);
@@ -585,7 +582,7 @@ function orderSteps(
       if (d) {
         for (let i = 0; i < rec.deps.length; i++) {
           const up = rec.deps[i];
-          const put = up ? stepsOf.get(up)?.put : undefined;
+          const put = up?.put;
           if (put && (dr.rank === 2 || put.rank === 2 || d.item.deps[i]!.predicate)) link(dr, put);
         }
       }
