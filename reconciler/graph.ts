@@ -248,9 +248,10 @@ export function editGraph(g: Graph, recipe: (e: GraphEditor) => void): Graph {
 
   // Drop no-op changes (put then delete of a new key, and so on) before touching the graph.
   const changed: string[] = [];
-  for (const [k, c] of nodeChanges) {
+  // forEach, not for-of over entries: no [key, value] array per entry on this bulk path.
+  nodeChanges.forEach((c, k) => {
     if ((c ?? undefined) !== g.nodes.get(k)) changed.push(k);
-  }
+  });
   if (changed.length === 0 && depChanges.size === 0 && clusterChanges.size === 0) return g;
 
   const next =
@@ -296,10 +297,10 @@ function bulk(
     else nodes.delete(k);
   }
   const dependents = new Map(g.dependents);
-  for (const [k, list] of depChanges) {
+  depChanges.forEach((list, k) => {
     if (list.length === 0) dependents.delete(k);
     else dependents.set(k, Object.freeze(list));
-  }
+  });
   let clusters = g.clusters;
   if (clusterChanges.size > 0) {
     const m = new Map(g.clusters);

@@ -140,6 +140,8 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   // 2. Affected set: seeds and their transitive dependents in either graph. One record per key holds
   // everything the evaluation needs, so the hot loops follow object references, not map lookups.
   const recs = new Map<string, Rec>();
+  // The same records as a list: iterating an array allocates nothing per element.
+  const recList: Rec[] = [];
   const queue: Rec[] = [];
   const visit = (k: string) => {
     if (recs.has(k)) return;
@@ -158,6 +160,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       mod: undefined,
     };
     recs.set(k, r);
+    recList.push(r);
     queue.push(r);
   };
   for (const k of seedKeys) visit(k);
@@ -374,7 +377,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   };
 
   // Kahn's algorithm restricted to the affected set.
-  for (const r of recs.values()) {
+  for (const r of recList) {
     const dks = depsOf(r);
     if (dks.length > 0) r.deps = new Array(dks.length);
     for (let i = 0; i < dks.length; i++) {
@@ -392,7 +395,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     }
   }
   const ready = new MinHeap<Rec>((a, b) => a.key < b.key);
-  for (const r of recs.values()) if (r.indeg === 0) ready.push(r);
+  for (const r of recList) if (r.indeg === 0) ready.push(r);
   let doneCount = 0;
   const release = (r: Rec) => {
     r.done = true;
@@ -401,11 +404,11 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       if (--w.indeg === 0 && !w.done) ready.push(w);
     }
   };
-  while (doneCount < recs.size) {
+  while (doneCount < recList.length) {
     const r = ready.pop();
     if (r === undefined) {
       // Stuck: the rest hangs on a cycle. Report the cycles and make their members pending.
-      const rest = new Set([...recs.values()].filter((x) => !x.done).map((x) => x.key));
+      const rest = new Set(recList.filter((x) => !x.done).map((x) => x.key));
       const found = findCycles(desired, rest);
       const members = new Set<string>();
       for (const cyc of found) {
@@ -526,11 +529,16 @@ function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): S
     for (const k of outOfSyncKeys) seeds.add(k);
   } else {
     outOfSyncKeys = new Set<string>();
-    for (const k of desired.nodes.keys()) if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
-    for (const k of current.nodes.keys()) if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
+    const check = (_n: GraphNode, k: string) => {
+      if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
+    };
+    desired.nodes.forEach(check);
+    current.nodes.forEach(check);
     seeds = new Set(outOfSyncKeys);
     // Observed (external) items that something depends on: their spec decides predicates.
-    for (const [k, n] of current.nodes) if (n.item.external && desired.dependents.has(k)) seeds.add(k);
+    current.nodes.forEach((n, k) => {
+      if (n.item.external && desired.dependents.has(k)) seeds.add(k);
+    });
   }
   if (token && incremental) diffCache.set(token, { current, desired, outOfSync: outOfSyncKeys });
   return seeds;
@@ -622,12 +630,7 @@ function orderSteps(
     if (dr.emitted) continue;
     dr.emitted = true;
     const n = dr.after.length;
-    const after =
-      n === 0
-        ? noKeys
-        : n === 1
-          ? [dr.after[0]!.id]
-          : dr.after.map((x) => x.id).sort((x, y) => (x < y ? -1 : 1));
+    const after = n === 0 ? noKeys : n === 1 ? [dr.after[0]!.id] : sortedIds(dr.after);
     out.push(toStep(dr.id, dr.key, dr.op, dr.phase, after));
     for (const w of dr.next ?? noDrafts) {
       if (--w.waiting === 0) heap.push(w);
@@ -636,6 +639,21 @@ function orderSteps(
   return out;
 }
 const noDrafts: readonly never[] = [];
+
+/** The ids of a few drafts, sorted (insertion sort: Array#sort allocates per call, and this runs per step). */
+function sortedIds(drafts: readonly Draft[]): string[] {
+  const out: string[] = [];
+  for (const d of drafts) {
+    let i = out.length;
+    out.push(d.id);
+    while (i > 0 && out[i - 1]! > d.id) {
+      out[i] = out[i - 1]!;
+      i--;
+    }
+    out[i] = d.id;
+  }
+  return out;
+}
 
 /** Whether the desired `dependent` no longer depends on `required`. */
 function unlinks(desired: Graph, dependent: string, required: string): boolean {
