@@ -130,12 +130,12 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
 
   // 1. Seeds.
   const seeds = outOfSyncSeeds(current, desired, opts.incremental !== false);
-  let seedKeys = [...seeds];
-  if (opts.scope && opts.scope.length > 0) {
-    const scope = opts.scope;
+  const scope = opts.scope && opts.scope.length > 0 ? opts.scope : undefined;
+  const inScope = (k: string) => {
+    if (!scope) return true;
     const under = (n: GraphNode | undefined) => !!n && scope.every((s, i) => n.path[i] === s);
-    seedKeys = seedKeys.filter((k) => under(desired.nodes.get(k)) || under(current.nodes.get(k)));
-  }
+    return under(desired.nodes.get(k)) || under(current.nodes.get(k));
+  };
 
   // 2. Affected set: seeds and their transitive dependents in either graph. One record per key holds
   // everything the evaluation needs, so the hot loops follow object references, not map lookups.
@@ -163,7 +163,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     recList.push(r);
     queue.push(r);
   };
-  for (const k of seedKeys) visit(k);
+  for (const group of seeds) for (const k of group) if (inScope(k)) visit(k);
   while (queue.length > 0) {
     const k = queue.pop()!.key;
     for (const dep of desired.dependents.get(k) ?? noKeys) visit(dep);
@@ -171,9 +171,16 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   }
 
   /** The keys a record waits for: the desired item's dependencies, else the current item's. */
+  /**
+   * The keys a record waits for before it is evaluated: the desired item's dependencies (first, in
+   * order), then those only the current item has (what it may have to let go of first).
+   */
   const depsOf = (r: Rec): readonly string[] => {
-    if (r.d && !r.d.item.external) return depKeys(r.d.item);
-    return r.c ? depKeys(r.c.item) : noKeys;
+    const want = r.d && !r.d.item.external ? depKeys(r.d.item) : undefined;
+    const have = r.c && !r.c.item.external ? depKeys(r.c.item) : noKeys;
+    if (!want) return have;
+    const extra = have.filter((k) => !want.includes(k));
+    return extra.length === 0 ? want : [...want, ...extra];
   };
 
   // 3. Evaluate in dependency order (Kahn over the affected set; cycles are cut and reported).
@@ -286,6 +293,17 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         }
       }
       if (t.recreated && !recreatedDep) recreatedDep = dep.ref;
+    }
+    // A dependency the current item has (and lets go of) that is recreated takes it down too: it
+    // cannot be relinked before its new dependencies exist, and those may hang on the recreate.
+    if (!recreatedDep && c && !c.item.external) {
+      const have = depKeys(c.item);
+      for (let i = 0; i < have.length; i++) {
+        if (recs.get(have[i]!)?.outcome?.recreated) {
+          recreatedDep = c.item.deps[i]!.ref;
+          break;
+        }
+      }
     }
     // A dependent we cannot touch (operation in flight) pins this item as it is.
     const st = statuses.get(k);
@@ -415,7 +433,14 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         cycles.push(cyc);
         for (const ref of cyc) members.add(keyOf(ref));
       }
-      if (members.size === 0) members.add([...rest].sort(compareKeys)[0]!);
+      if (members.size === 0) {
+        // No cycle in the desired graph: the knot comes from dependencies only the current graph
+        // has. Evaluate the smallest remaining item without waiting for them.
+        const first = recs.get([...rest].sort(compareKeys)[0]!)!;
+        evaluate(first);
+        release(first);
+        continue;
+      }
       for (const m of [...members].sort(compareKeys)) {
         const mr = recs.get(m)!;
         if (mr.done) continue;
@@ -509,24 +534,23 @@ function outOfSync(current: Graph, desired: Graph, k: string): boolean {
   return c.item !== d.item && contentKey(c.item) !== contentKey(d.item);
 }
 
-function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): Set<string> {
+function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): Iterable<string>[] {
   const token = lineageOf(desired);
   const cached = incremental && token ? diffCache.get(token) : undefined;
   const dc = cached ? changedKeys(cached.current, current) : undefined;
   const dd = cached && dc ? changedKeys(cached.desired, desired) : undefined;
   let outOfSyncKeys: Set<string>;
-  let seeds: Set<string>;
+  // Groups of seed keys (a key may stand in several: visiting dedups).
+  let seeds: Iterable<string>[];
   if (cached && dc && dd) {
     outOfSyncKeys = new Set(cached.outOfSync);
-    seeds = new Set<string>();
     for (const delta of [dc, dd]) {
       for (const k of delta) {
-        seeds.add(k);
         if (outOfSync(current, desired, k)) outOfSyncKeys.add(k);
         else outOfSyncKeys.delete(k);
       }
     }
-    for (const k of outOfSyncKeys) seeds.add(k);
+    seeds = [dc, dd, outOfSyncKeys];
   } else {
     outOfSyncKeys = new Set<string>();
     const check = (_n: GraphNode, k: string) => {
@@ -534,11 +558,12 @@ function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): S
     };
     desired.nodes.forEach(check);
     current.nodes.forEach(check);
-    seeds = new Set(outOfSyncKeys);
     // Observed (external) items that something depends on: their spec decides predicates.
+    const observed: string[] = [];
     current.nodes.forEach((n, k) => {
-      if (n.item.external && desired.dependents.has(k)) seeds.add(k);
+      if (n.item.external && desired.dependents.has(k)) observed.push(k);
     });
+    seeds = [outOfSyncKeys, observed];
   }
   if (token && incremental) diffCache.set(token, { current, desired, outOfSync: outOfSyncKeys });
   return seeds;
@@ -588,7 +613,8 @@ function orderSteps(
       const rec = dr.rec;
       const d = rec.d;
       if (d) {
-        for (let i = 0; i < rec.deps.length; i++) {
+        // rec.deps starts with the desired dependencies, in order (current-only ones follow).
+        for (let i = 0; i < d.item.deps.length; i++) {
           const up = rec.deps[i];
           const put = up?.put;
           if (put && (dr.rank === 2 || put.rank === 2 || d.item.deps[i]!.predicate)) link(dr, put);

@@ -207,6 +207,15 @@ describe('modified dependencies', () => {
   });
 });
 
+describe('modified dependencies (found by the property test)', () => {
+  test('a dependent moving from a recreated item to a new one hanging on it is recreated around both', async () => {
+    const rec = new Recorder({ recreateOn: ['static'] });
+    let s = await reconcile(emptyGraph('G'), G(t('B', { static: 1 }), t('A', {}, 'B')), rec);
+    s = await reconcile(s.current, G(t('B', { static: 2 }), t('C', {}, 'B'), t('A', {}, 'C')), rec);
+    assertOrder(s.calls, 'delete t/A', 'delete t/B', 'create t/B', 'create t/C', 'create t/A');
+  });
+});
+
 describe('subgraphs and selective reconcile', () => {
   test('a scope limits the plan to one cluster; cascades still follow dependencies', async () => {
     const rec = new Recorder({ recreateOn: ['static'] });
