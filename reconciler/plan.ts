@@ -179,6 +179,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     const want = r.d && !r.d.item.external ? depKeys(r.d.item) : undefined;
     const have = r.c && !r.c.item.external ? depKeys(r.c.item) : noKeys;
     if (!want) return have;
+    if (have.length === 0 || have === want) return want;
     const extra = have.filter((k) => !want.includes(k));
     return extra.length === 0 ? want : [...want, ...extra];
   };
