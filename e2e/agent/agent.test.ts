@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
+import { validateAgainst } from '../../src/schemas/validate.js';
 import { skipUnless } from '../harness/require.js';
 import { type AgentWorld, modemA, modemB, network, withAgentWorld } from './world.js';
 
@@ -101,6 +102,17 @@ describe('mmagent run (simulator + netns)', () => {
         (l) => l.msg === 'reconciled' && JSON.stringify(l.steps ?? '').includes('create net.route'),
       );
       t.diagnostic(`config accepted -> modem connected and wwan0 configured: ${routed - accepted} ms`);
+      // The graph files for people debugging: valid against their schema, every item in sync.
+      const graph = JSON.parse(await readFile(join(w.statusDir, 'wwan-graph.json'), 'utf8'));
+      const valid = validateAgainst('graph-export.schema.json', graph);
+      assert.ok(valid.ok, valid.ok ? '' : JSON.stringify(valid.errors));
+      const states = new Set(
+        (graph.items as { state: string; external: boolean }[])
+          .filter((i) => !i.external)
+          .map((i) => i.state),
+      );
+      assert.deepEqual([...states], ['in-sync']);
+      assert.match(await readFile(join(w.statusDir, 'wwan-graph.dot'), 'utf8'), /^digraph "wwan" \{/);
 
       // The same config, republished with a new DPC timestamp: zero ModemManager calls, zero netlink.
       let mark = w.sim.recorder.mark();
@@ -336,7 +348,7 @@ describe('mmagent run: SIM slot, preferred RATs, attach APN, IPv6 only, secrets'
         JSON.stringify(w.logs),
         JSON.stringify(await w.readStatus()),
         ...(await Promise.all(
-          ['WwanMetrics.json', 'WwanLocationInfo.json'].map((f) =>
+          ['WwanMetrics.json', 'WwanLocationInfo.json', 'wwan-graph.json', 'wwan-graph.dot'].map((f) =>
             readFile(join(w.statusDir, f), 'utf8').catch(() => ''),
           ),
         )),

@@ -6,6 +6,7 @@
  */
 import { type Clock, type Item, systemClock } from '../../reconciler/api.js';
 import { Controller, type Logger } from '../../reconciler/controller.js';
+import { exportGraph, type GraphExport } from '../../reconciler/export.js';
 import { syncGraph } from '../../reconciler/graph.js';
 import { contentKey, item, keyOf } from '../../reconciler/item.js';
 import {
@@ -122,6 +123,17 @@ export class WwanAgent {
     this.config = config;
     this.secrets.replace(secrets);
     this.refresh('config changed');
+  }
+
+  /** The merged desired/current graph with states and the last plan (schemas/graph-export.schema.json). */
+  graphExport(): GraphExport {
+    const st = this.controller.state();
+    return exportGraph(st.current, st.desired, {
+      ...(st.lastPlan ? { plan: st.lastPlan } : {}),
+      statuses: st.statuses,
+      predicates: { ...modemPredicates, ...netPredicates },
+      inProgress: st.inProgress,
+    });
   }
 
   view(): AgentView {

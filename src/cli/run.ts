@@ -4,9 +4,12 @@
  * writes WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json atomically. Bad input is logged
  * and reported in the status; the last good config stays in force; SIGTERM stops cleanly.
  */
+import { join } from 'node:path';
+import { toDot } from '../../reconciler/export.js';
 import { WwanAgent } from '../agent/agent.js';
 import { buildOutputs } from '../agent/outputs.js';
 import { secretsFromConfig } from '../agent/secrets.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ConfigFileError, watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
 import { readGlobalSettings } from '../io/global-config.js';
 import { createLogger, redactConfig, setLogLevel } from '../io/log.js';
@@ -69,6 +72,22 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     onChange: publish,
   });
 
+  // After every run, the graph for people debugging (as EVE's /run/nim-*-state.dot, plus JSON with
+  // states, reasons and the plan). Written only when it changed, one write at a time.
+  let lastGraph = '';
+  let graphWrites: Promise<unknown> = Promise.resolve();
+  agent.controller.on((e) => {
+    if (e.type !== 'run-finished') return;
+    const graph = agent.graphExport();
+    const json = `${JSON.stringify(graph, null, 2)}\n`;
+    if (json === lastGraph) return;
+    lastGraph = json;
+    graphWrites = graphWrites
+      .then(() => writeFileAtomic(join(cmd.statusDir, 'wwan-graph.json'), json))
+      .then(() => writeFileAtomic(join(cmd.statusDir, 'wwan-graph.dot'), toDot(graph)))
+      .catch((err: unknown) => logger.warn({ err }, 'cannot write the graph files'));
+  });
+
   // One line per reconcile with the kernel requests it cost (the controller logs what and why).
   let requests = netlink.stats().requests;
   agent.controller.on((e) => {
@@ -125,6 +144,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   );
   await agent.stop();
   await writer.idle();
+  await graphWrites;
   await mm.close();
   netlink.close();
   observerNetlink.close();
