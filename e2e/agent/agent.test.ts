@@ -146,6 +146,11 @@ describe('mmagent run (simulator + netns)', () => {
       ]);
       assert.equal(w.sim.recorder.countStateChanging({ since: mark }), 0);
       assert.equal(w.netlinkRequestsSince(logMark), 4, 'two routes, each added and the old one deleted');
+
+      // SIGTERM: a clean stop, exit 0, the last line says so, the status file is whole JSON.
+      assert.equal(await w.terminate(), 0);
+      assert.equal(w.logs.at(-1)?.msg, 'stopped');
+      assert.ok(await w.readStatus(), 'the status file parses');
     });
   });
 });

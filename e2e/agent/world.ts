@@ -42,6 +42,8 @@ export interface AgentWorld {
   settle(quietMs?: number): Promise<void>;
   /** Netlink requests the agent reported since log index `from`. */
   netlinkRequestsSince(from: number): number;
+  /** Sends SIGTERM to the agent; resolves with its exit code (null: killed after 10 s). */
+  terminate(): Promise<number | null>;
 }
 
 export async function withAgentWorld<T>(
@@ -167,6 +169,16 @@ export async function withAgentOn<T>(
           return logs
             .slice(from)
             .reduce((sum, l) => sum + (typeof l.netlinkRequests === 'number' ? l.netlinkRequests : 0), 0);
+        },
+        async terminate() {
+          const child = agent;
+          if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+          const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          const code = await exited;
+          clearTimeout(t);
+          return code;
         },
       };
       try {
