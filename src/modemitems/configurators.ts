@@ -3,7 +3,7 @@
  * time (paths change when a modem reappears) and passes its AbortSignal and timeout to every call.
  * Deleting something on a modem that is gone succeeds: there is nothing left to undo.
  */
-import type { Configurator, Item, OpContext, Predicates } from '../../reconciler/api.js';
+import type { Configurator, Item, Json, OpContext, Predicates } from '../../reconciler/api.js';
 import { PermanentError } from '../../reconciler/api.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import { classify } from '../modemmanager/errors.js';
@@ -156,55 +156,43 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     delete: () => {},
     timeoutMs: 150_000,
   };
-  const simSlot: Configurator<SimSlotSpec> = {
-    create: async (it, ctx) => {
-      const path = pathOf(access, it.name);
+  /**
+   * A setting of the modem: create and modify both set it (MM errors a retry cannot fix become
+   * permanent); delete leaves it as it is (there is no "unset" in ModemManager).
+   */
+  const setting = <S extends Json>(
+    set: (path: string, it: Item<S>, ctx: OpContext) => Promise<unknown>,
+    extra: Pick<Configurator<S>, 'needsRecreate' | 'timeoutMs'> = {},
+  ): Configurator<S> => {
+    const apply = async (it: Item<S>, ctx: OpContext) => {
       try {
-        await access.calls.setPrimarySimSlot(path, it.spec.slot, opts(ctx));
+        await set(pathOf(access, it.name), it, ctx);
       } catch (e) {
         rethrow(e);
       }
-    },
-    modify: (_o, it, ctx) => simSlot.create(it, ctx),
-    delete: () => {},
-    // ModemManager re-probes the modem on a slot switch: everything on it starts over.
-    needsRecreate: () => 'switching the SIM slot restarts the modem: its connection is re-established',
-    timeoutMs: 90_000,
+    };
+    return { create: apply, modify: (_o, it, ctx) => apply(it, ctx), delete: () => {}, ...extra };
   };
-  const modes: Configurator<ModesSpec> = {
-    create: async (it, ctx) => {
-      try {
-        await access.calls.setCurrentModes(
-          pathOf(access, it.name),
-          it.spec.allowed,
-          it.spec.preferred,
-          opts(ctx),
-        );
-      } catch (e) {
-        rethrow(e);
-      }
+  const simSlot = setting<SimSlotSpec>(
+    (path, it, ctx) => access.calls.setPrimarySimSlot(path, it.spec.slot, opts(ctx)),
+    {
+      // ModemManager re-probes the modem on a slot switch: everything on it starts over.
+      needsRecreate: () => 'switching the SIM slot restarts the modem: its connection is re-established',
+      timeoutMs: 90_000,
     },
-    modify: (_o, it, ctx) => modes.create(it, ctx),
-    delete: () => {},
-  };
-  const attach: Configurator<AttachSpec> = {
-    create: async (it, ctx) => {
-      const creds = access.secrets(it.name).attach;
-      try {
-        await access.calls.setInitialEpsBearerSettings(
-          pathOf(access, it.name),
-          bearerProps(it.spec, creds),
-          opts(ctx),
-        );
-      } catch (e) {
-        rethrow(e);
-      }
-    },
-    modify: (_o, it, ctx) => attach.create(it, ctx),
-    // Without an attach APN the modem keeps what it has (there is no "unset" in ModemManager).
-    delete: () => {},
-    timeoutMs: 90_000,
-  };
+  );
+  const modes = setting<ModesSpec>((path, it, ctx) =>
+    access.calls.setCurrentModes(path, it.spec.allowed, it.spec.preferred, opts(ctx)),
+  );
+  const attach = setting<AttachSpec>(
+    (path, it, ctx) =>
+      access.calls.setInitialEpsBearerSettings(
+        path,
+        bearerProps(it.spec, access.secrets(it.name).attach),
+        opts(ctx),
+      ),
+    { timeoutMs: 90_000 },
+  );
   const connection: Configurator<ConnectionSpec> = {
     create: async (it, ctx) => {
       const path = pathOf(access, it.name);
@@ -239,32 +227,15 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     needsRecreate: (o, n) => connectionRecreate(o, n),
     timeoutMs: 210_000,
   };
-  const location: Configurator<LocationSpec> = {
-    create: async (it, ctx) => {
-      const path = pathOf(access, it.name);
-      const sources = it.spec.enabled
-        ? ModemLocationSource.Lac3gppCi | ModemLocationSource.GpsRaw | ModemLocationSource.GpsNmea
-        : ModemLocationSource.Lac3gppCi;
-      try {
-        await access.calls.locationSetup(path, sources, it.spec.enabled, opts(ctx));
-      } catch (e) {
-        rethrow(e);
-      }
-    },
-    modify: (_o, it, ctx) => location.create(it, ctx),
-    delete: () => {},
-  };
-  const signal: Configurator<SignalSpec> = {
-    create: async (it, ctx) => {
-      try {
-        await access.calls.signalSetup(pathOf(access, it.name), it.spec.rateSeconds, opts(ctx));
-      } catch (e) {
-        rethrow(e);
-      }
-    },
-    modify: (_o, it, ctx) => signal.create(it, ctx),
-    delete: () => {},
-  };
+  const location = setting<LocationSpec>((path, it, ctx) => {
+    const sources = it.spec.enabled
+      ? ModemLocationSource.Lac3gppCi | ModemLocationSource.GpsRaw | ModemLocationSource.GpsNmea
+      : ModemLocationSource.Lac3gppCi;
+    return access.calls.locationSetup(path, sources, it.spec.enabled, opts(ctx));
+  });
+  const signal = setting<SignalSpec>((path, it, ctx) =>
+    access.calls.signalSetup(path, it.spec.rateSeconds, opts(ctx)),
+  );
   return {
     [RADIO]: radio as Configurator<never>,
     [SIM_SLOT]: simSlot as Configurator<never>,
