@@ -658,7 +658,7 @@ function orderSteps(
     dr.emitted = true;
     const n = dr.after.length;
     const after = n === 0 ? noKeys : n === 1 ? [dr.after[0]!.id] : sortedIds(dr.after);
-    out.push(toStep(dr.id, dr.key, dr.op, dr.phase, after));
+    out.push(toStep(dr.id, dr.rec, dr.op, dr.phase, after));
     for (const w of dr.next ?? noDrafts) {
       if (--w.waiting === 0) heap.push(w);
     }
@@ -703,9 +703,15 @@ function hasPredicateOn(current: Graph, dependent: string, required: string): bo
   return i >= 0 && it.deps[i]?.predicate !== undefined;
 }
 
+/** The reference of a record's item, reusing the item's strings (no slicing of the key). */
+function refOfRec(rec: Rec): ItemRef {
+  const it = (rec.d ?? rec.c)?.item;
+  return it ? { type: it.type, name: it.name } : refFromKey(rec.key);
+}
+
 function toStep(
   id: string,
-  key: string,
+  rec: Rec,
   p: PlannedOp,
   phase: 'delete' | 'create' | undefined,
   after: readonly string[],
@@ -719,7 +725,7 @@ function toStep(
     reason: Reason;
     patch?: readonly Operation[];
     after: readonly string[];
-  } = { id, op: p.op, ref: refFromKey(key), reason: p.reason, after };
+  } = { id, op: p.op, ref: refOfRec(rec), reason: p.reason, after };
   if (phase) step.phase = phase;
   if (p.label) step.label = p.label;
   if (p.patch) step.patch = p.patch;
