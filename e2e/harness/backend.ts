@@ -44,6 +44,22 @@ export interface BackendExpectations {
   readonly iccid: string;
 }
 
+/**
+ * What the kit's simulated modem answers (e2e/harness/real-mm/atsim.cjs). The simulator backend
+ * builds its modem from the same values, so both backends show the same facts.
+ */
+export const KIT_EXPECT: BackendExpectations = {
+  apn: 'internet',
+  interfaceName: 'wwan0',
+  ipv4: { address: '10.64.64.10', prefix: 32 },
+  manufacturer: 'Simulated Modems Inc.',
+  model: 'SIM-LTE-1',
+  equipmentIdentifier: '490154203237518',
+  operatorCode: '00101',
+  imsi: '001010123456789',
+  iccid: '89881100000000000001',
+};
+
 export interface MMBackend {
   /** Short name used in test titles: `real-mm` or `sim`. */
   readonly name: string;

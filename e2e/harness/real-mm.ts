@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { BackendExpectations, BackendFactory, MMBackend } from './backend.js';
+import { type BackendFactory, KIT_EXPECT, type MMBackend } from './backend.js';
 
 const execFileP = promisify(execFile);
 const KIT = join(dirname(fileURLToPath(import.meta.url)), 'real-mm');
@@ -30,17 +30,7 @@ const POLKITD_CANDIDATES = [
 ];
 
 /** What the simulated modem of the kit answers (fixed, see real-mm/atsim.cjs). */
-export const REAL_MM_EXPECT: BackendExpectations = {
-  apn: 'internet',
-  interfaceName: 'wwan0',
-  ipv4: { address: '10.64.64.10', prefix: 32 },
-  manufacturer: 'Simulated Modems Inc.',
-  model: 'SIM-LTE-1',
-  equipmentIdentifier: '490154203237518',
-  operatorCode: '00101',
-  imsi: '001010123456789',
-  iccid: '89881100000000000001',
-};
+export const REAL_MM_EXPECT = KIT_EXPECT;
 
 export interface RealMMOptions {
   /** MM_LOG_LEVEL for mm-in-ns.sh: DEBUG (default), INFO, WARN, ERR. */

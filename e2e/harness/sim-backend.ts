@@ -9,20 +9,10 @@
 import { MMError } from '../../src/mmsim/errors.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
-import type { BackendExpectations, BackendFactory, MMBackend } from './backend.js';
+import { type BackendFactory, KIT_EXPECT, type MMBackend } from './backend.js';
 import { type PrivateBus, startPrivateBus } from './dbus-daemon.js';
 
-export const SIM_EXPECT: BackendExpectations = {
-  apn: 'internet',
-  interfaceName: 'wwan0',
-  ipv4: { address: '10.64.64.10', prefix: 32 },
-  manufacturer: 'Simulated Modems Inc.',
-  model: 'SIM-LTE-1',
-  equipmentIdentifier: '490154203237518',
-  operatorCode: '00101',
-  imsi: '001010123456789',
-  iccid: '89881100000000000001',
-};
+export const SIM_EXPECT = KIT_EXPECT;
 
 /** MMModemMode bits: 2G = 2, 3G = 4 (the kit's modes, `mmcli -m 0` "Modes"). */
 const M2G = 2;
