@@ -10,6 +10,7 @@ export {
   type StepOutcome,
   TimeoutError,
 } from './apply.js';
+export { Backoff, type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.js';
 export { canonicalJson, deepFreeze } from './canonical.js';
 export {
   Controller,
@@ -19,6 +20,7 @@ export {
   type Logger,
   type RunRecord,
 } from './controller.js';
+export { type DeadlineOptions, type TimerClock, withDeadline } from './deadline.js';
 export * from './errors.js';
 export {
   dotString,
@@ -48,4 +50,4 @@ export {
 } from './graph.js';
 export { contentKey, formatRef, type ItemInit, item, keyOf, refFromKey, refOf, sameContent } from './item.js';
 export { isEmptyPlan, type PlanOptions, plan } from './plan.js';
-export { type BackoffPolicy, backoffDelay, defaultBackoff, nextRetryAt, nextStatuses } from './retry.js';
+export { nextRetryAt, nextStatuses } from './retry.js';

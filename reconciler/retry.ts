@@ -5,32 +5,11 @@
  */
 import type { ItemStatus, Plan } from './api.js';
 import type { ApplyResult } from './apply.js';
+import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.js';
 import type { Graph } from './graph.js';
 import { contentKey, keyOf } from './item.js';
 
-export interface BackoffPolicy {
-  /** Delay after the first failure. */
-  readonly baseMs: number;
-  /** Growth per further failure. */
-  readonly factor: number;
-  /** Upper bound of the delay (before jitter). */
-  readonly maxMs: number;
-  /** Relative spread: the delay is multiplied by a factor in [1 - jitter, 1 + jitter]. */
-  readonly jitter: number;
-}
-
-export const defaultBackoff: BackoffPolicy = { baseMs: 1000, factor: 2, maxMs: 5 * 60_000, jitter: 0.2 };
-
-/** The delay before attempt `failures + 1`, given `failures` consecutive failures (>= 1). */
-export function backoffDelay(
-  failures: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** Math.max(0, failures - 1));
-  const spread = 1 - policy.jitter + 2 * policy.jitter * random();
-  return Math.round(raw * spread);
-}
+export { type BackoffPolicy, backoffDelay, defaultBackoff };
 
 export interface StatusUpdate {
   readonly now: number;
