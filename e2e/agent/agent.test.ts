@@ -58,15 +58,23 @@ function kernel(w: AgentWorld, ifname: string) {
   return { addrs, routes, mtu: link?.mtu, up: link?.flags.includes('UP') };
 }
 
-/** Waits until the kernel matches (addresses and routes appear a moment after the status). */
+/**
+ * Waits until the kernel matches (addresses and routes appear a moment after the status); fails
+ * with the last state seen when it does not within the time.
+ */
 async function kernelEventually(
   w: AgentWorld,
   ifname: string,
   check: (k: ReturnType<typeof kernel>) => boolean,
+  timeoutMs = 15_000,
 ) {
-  const end = Date.now() + 15_000;
+  const end = Date.now() + timeoutMs;
   let k = kernel(w, ifname);
-  while (!check(k) && Date.now() < end) {
+  while (!check(k)) {
+    if (Date.now() >= end)
+      assert.fail(
+        `${ifname} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(k)}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
     k = kernel(w, ifname);
   }
@@ -326,6 +334,8 @@ describe('mmagent run: SIM slot, preferred RATs, attach APN, IPv6 only, secrets'
           AttachAPN: 'attach.example',
           AttachIPType: 'ipv6',
         },
+        // So that WwanLocationInfo.json is written too, and scanned below.
+        LocationTracking: true,
       }),
     );
     await withAgentWorld({ modems: [modem], config }, async (w) => {
@@ -354,7 +364,8 @@ describe('mmagent run: SIM slot, preferred RATs, attach APN, IPv6 only, secrets'
         JSON.stringify(await w.readStatus()),
         ...(await Promise.all(
           ['WwanMetrics.json', 'WwanLocationInfo.json', 'wwan-graph.json', 'wwan-graph.dot'].map((f) =>
-            readFile(join(w.statusDir, f), 'utf8').catch(() => ''),
+            // A missing file would make this scan pass vacuously: every one of them must exist.
+            readFile(join(w.statusDir, f), 'utf8'),
           ),
         )),
       ].join('\n');

@@ -21,6 +21,9 @@ import { formatErrors, validateAgainst } from '../../src/schemas/validate.js';
 import { configOf, netA, SCENARIOS } from './scenarios.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
+// Rewriting goldens in CI would turn every output change into a pass.
+if (UPDATE && (process.env.CI === 'true' || process.env.CI === '1'))
+  throw new Error('UPDATE_GOLDEN=1 is refused under CI: goldens are updated by a person, then reviewed');
 const here = (p: string) => new URL(p, import.meta.url).pathname;
 const fixture = (name: string) => here(`fixtures/${name}.json`);
 const dir = mkdtempSync(join(tmpdir(), 'mmagent-plan-test-'));
