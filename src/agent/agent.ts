@@ -7,7 +7,7 @@
 import { type Clock, type Item, systemClock } from '../../reconciler/api.js';
 import { Controller, type Logger } from '../../reconciler/controller.js';
 import { exportGraph, type GraphExport } from '../../reconciler/export.js';
-import { syncGraph } from '../../reconciler/graph.js';
+import { type Graph, syncGraph } from '../../reconciler/graph.js';
 import { contentKey, item, keyOf } from '../../reconciler/item.js';
 import {
   createModemConfigurators,
@@ -60,6 +60,20 @@ export interface AgentView {
   /** Item name (label or `unmanaged:<id>`) per present modem key. */
   readonly names: ReadonlyMap<string, string>;
   readonly controller: Controller;
+  /** Why a modem's (by name) or, under '', the whole desired state could not be rebuilt. */
+  readonly modelErrors: ReadonlyMap<string, string>;
+}
+
+/**
+ * The desired items of the model, plus, for each modem whose items could not be built, the items it
+ * had in force (the last good ones), so one modem's bad data changes nothing on it or on the others.
+ */
+function withKeptClusters(model: Model, desired: Graph): readonly PlacedItem[] {
+  if (model.errors.size === 0) return model.desired;
+  const kept: PlacedItem[] = [];
+  for (const n of desired.nodes.values())
+    if (model.errors.has(n.path[0] ?? '')) kept.push({ item: n.item, path: n.path });
+  return [...model.desired, ...kept];
 }
 
 export class WwanAgent {
@@ -76,6 +90,7 @@ export class WwanAgent {
   /** The interface set an observer is being started for. */
   private netTarget: string | undefined;
   private observedOnce = false;
+  private buildErrors: ReadonlyMap<string, string> = new Map();
   private expiryTimer: unknown;
   private stopped = false;
   private readonly offSnapshot: () => void;
@@ -99,13 +114,17 @@ export class WwanAgent {
       logger: opts.logger,
     });
     this.controller.on((e) => {
-      if (e.type === 'step-finished' && e.outcome.ok) {
+      if (e.type === 'step-started' || e.type === 'step-finished') {
         const k = keyOf(e.step.ref);
         const isDelete = e.step.op === 'delete' || e.step.phase === 'delete';
-        const want = this.controller.state().desired.nodes.get(k)?.item;
-        this.expectations.expect(k, isDelete || !want ? null : want);
+        const want = isDelete ? null : (this.controller.state().desired.nodes.get(k)?.item ?? null);
+        if (e.type === 'step-started') this.expectations.stepStarted(k, want);
+        else this.expectations.stepFinished(k, e.outcome.ok, want);
       }
       if (e.type === 'run-finished') {
+        // A step's effect is folded into the current graph when the run ends, over anything observed
+        // meanwhile (a bearer that dropped while Connect returned): look again, so that is not lost.
+        if (e.record.succeeded > 0) this.refresh('re-observe after applying');
         this.armExpiry();
         this.opts.onChange?.();
       }
@@ -143,6 +162,7 @@ export class WwanAgent {
       modems: this.facts,
       names: this.names,
       controller: this.controller,
+      modelErrors: this.buildErrors,
     };
   }
 
@@ -162,7 +182,7 @@ export class WwanAgent {
   /** Rebuilds the desired graph and the observed items from the present inputs (level-triggered). */
   refresh(reason: string): void {
     if (this.stopped) return;
-    let model: Model;
+    let model: Model | undefined;
     try {
       model = buildModel({
         config: this.config,
@@ -173,20 +193,39 @@ export class WwanAgent {
         network: this.opts.netlink !== undefined,
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
       });
+      this.facts = [...model.facts];
+      this.assigned = model.assigned;
+      this.names = new Map(model.names);
+      this.noteModelErrors(model.errors);
+      const desired = this.controller.state().desired;
+      this.controller.setDesired(syncGraph(desired, withKeptClusters(model, desired)), reason);
+      this.ensureNetObserver(model.desired);
     } catch (err) {
-      // Bad data from ModemManager (a malformed address) must not stop the agent; say what it was.
-      this.opts.logger.error(
-        { err },
-        'cannot build the desired state from the config and ModemManager state',
-      );
-      return;
+      // Whatever goes wrong in building the desired state, the observations below must go on: the
+      // items in force are still repaired when a bearer drops.
+      this.noteModelErrors(new Map([['', err instanceof Error ? err.message : String(err)]]));
     }
-    this.facts = [...model.facts];
-    this.assigned = model.assigned;
-    this.names = new Map(model.names);
-    this.controller.setDesired(syncGraph(this.controller.state().desired, model.desired), reason);
-    this.ensureNetObserver(model.desired);
-    this.observe(model, reason);
+    if (model) this.observe(model, reason);
+  }
+
+  /** Why a modem's (name) or the whole ('') desired state could not be rebuilt; logged once per change. */
+  modelErrors(): ReadonlyMap<string, string> {
+    return this.buildErrors;
+  }
+
+  private noteModelErrors(errors: ReadonlyMap<string, string>): void {
+    for (const [name, why] of errors) {
+      if (this.buildErrors.get(name) === why) continue;
+      this.opts.logger.error(
+        { modem: name || undefined, err: why },
+        name
+          ? `cannot build the desired state of ${name}; keeping its items in force`
+          : 'cannot build the desired state; keeping the items in force',
+      );
+    }
+    for (const name of this.buildErrors.keys())
+      if (!errors.has(name)) this.opts.logger.info({ modem: name || undefined }, 'desired state built again');
+    this.buildErrors = errors;
   }
 
   /** Folds ModemManager's and the kernel's present state into the current graph. */
@@ -281,6 +320,7 @@ export class WwanAgent {
   }
 
   private armExpiry(): void {
+    this.expectations.prune();
     const at = this.expectations.nextExpiry();
     if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;

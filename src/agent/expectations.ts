@@ -2,27 +2,61 @@
  * Expectations (as in Kubernetes controllers): after a step succeeds, ModemManager and the kernel
  * report its effect a little later (a bearer object is loaded after Connect returns, a state signal
  * follows Enable). Until the observation confirms the step, or a grace period passes, an observation
- * that contradicts it is stale and must not undo it — else the next plan would connect twice.
+ * that contradicts it is stale and must not undo it, else the next plan would connect twice.
+ *
+ * Exact where it can be: each step is watched from its start, and an effect already observed while
+ * the step ran (ModemManager often signals before it replies) needs no expectation at all, so a
+ * contradiction that follows it (a bearer dropping a millisecond after Connect) is news, taken at once.
+ * Only an effect not yet seen when the step returns gets a grace window; a contradiction inside it is
+ * re-checked when the window closes (the owner looks again at `nextExpiry()`), never dropped.
+ *
+ * Bounded: a watch lives from a step's start to its end; an expectation until it is confirmed or its
+ * window closes (`prune`).
  */
 import type { Clock, Item } from '../../reconciler/api.js';
 import { contentKey } from '../../reconciler/item.js';
 
 interface Expectation {
-  /** The item expected to be observed, or null for its absence. */
-  readonly item: Item | null;
+  /** The content key expected to be observed, or null for its absence. */
+  readonly want: string | null;
   readonly until: number;
 }
 
+interface Watch {
+  readonly want: string | null;
+  seen: boolean;
+}
+
+const contentOf = (it: Item | null | undefined): string | null => (it ? contentKey(it) : null);
+
 export class Expectations {
   private readonly pending = new Map<string, Expectation>();
+  private readonly watches = new Map<string, Watch>();
 
   constructor(
     private readonly clock: Clock,
     private readonly graceMs: number,
   ) {}
 
-  expect(key: string, item: Item | null): void {
-    this.pending.set(key, { item, until: this.clock.now() + this.graceMs });
+  /** A step on `key` starts that should end with `want` observed (null: absent). */
+  stepStarted(key: string, want: Item | null): void {
+    this.watches.set(key, { want: contentOf(want), seen: false });
+  }
+
+  /**
+   * The step on `key` ended. On success, `want` is what it applied (null: removed); unless its
+   * effect was already observed while it ran, contradicting observations are held back for a while.
+   */
+  stepFinished(key: string, ok: boolean, want: Item | null): void {
+    const w = this.watches.get(key);
+    this.watches.delete(key);
+    if (!ok) return;
+    const c = contentOf(want);
+    if (w?.seen && w.want === c) {
+      this.pending.delete(key);
+      return;
+    }
+    this.pending.set(key, { want: c, until: this.clock.now() + this.graceMs });
   }
 
   /**
@@ -30,17 +64,22 @@ export class Expectations {
    * clears the expectation; a contradicting one is ignored until the grace period is over.
    */
   accept(key: string, observed: Item | undefined): boolean {
+    const c = contentOf(observed);
+    const w = this.watches.get(key);
+    if (w && w.want === c) w.seen = true;
     const e = this.pending.get(key);
     if (!e) return true;
-    const confirms =
-      e.item === null
-        ? observed === undefined
-        : observed !== undefined && contentKey(observed) === contentKey(e.item);
-    if (confirms || this.clock.now() >= e.until) {
+    if (e.want === c || this.clock.now() >= e.until) {
       this.pending.delete(key);
       return true;
     }
     return false;
+  }
+
+  /** Drops expectations whose window has closed (their key may never be observed again). */
+  prune(): void {
+    const now = this.clock.now();
+    for (const [k, e] of this.pending) if (now >= e.until) this.pending.delete(k);
   }
 
   /** When the earliest unconfirmed expectation runs out (to look again then), if any. */
@@ -50,7 +89,8 @@ export class Expectations {
     return t;
   }
 
+  /** Expectations and watches held (for tests of boundedness). */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.watches.size;
   }
 }

@@ -31,6 +31,8 @@ export interface Model {
   readonly names: ReadonlyMap<string, string>;
   readonly inputs: readonly ModemInput[];
   readonly desired: readonly PlacedItem[];
+  /** Modems whose desired items could not be built (name → why); their items are not in `desired`. */
+  readonly errors: ReadonlyMap<string, string>;
 }
 
 export function buildModel(input: ModelInput): Model {
@@ -54,7 +56,7 @@ export function buildModel(input: ModelInput): Model {
   const locationModem = networks.find(
     (n) => n.LocationTracking && assigned.has(n.LogicalLabel!),
   )?.LogicalLabel;
-  const desired = desiredItems({
+  const { items: desired, errors } = desiredItems({
     radioSilence: input.config.RadioSilence === true,
     modems: inputs,
     ...(locationModem ? { locationModem } : {}),
@@ -62,7 +64,7 @@ export function buildModel(input: ModelInput): Model {
     network: input.network,
     secrets: input.secrets,
   });
-  return { facts, assigned, names, inputs, desired };
+  return { facts, assigned, names, inputs, desired, errors };
 }
 
 /**

@@ -44,10 +44,13 @@ export function buildOutputs(view: AgentView, facts: OutputFacts = {}): AgentOut
     const label = n.LogicalLabel ?? '';
     if (label === '') continue;
     const f = byName.get(label);
+    const buildError = view.modelErrors.get(label) ?? view.modelErrors.get('');
     const configError = configErrorOf(
       label,
       view.controller,
-      fileError ?? facts.credentialErrors?.get(label),
+      fileError ??
+        facts.credentialErrors?.get(label) ??
+        (buildError ? `cannot apply the config: ${buildError}` : undefined),
     );
     if (!f) {
       const missing = missingNetworkStatus(n);

@@ -120,10 +120,18 @@ export function planFor(config: WwanConfig, obs: Observation): PlanResult {
     secrets: (name) => secrets.get(name) ?? {},
     network,
   });
-  const desired = graphOf('desired', model.desired);
-  const desiredOf = (k: string) => desired.nodes.get(k)?.item;
+  const built = graphOf('desired', model.desired);
+  const desiredOf = (k: string) => built.nodes.get(k)?.item;
   const observed = observedModemItems(model, desiredOf);
-  const current = graphOf('current', [...observed, ...(network ? kernelCurrent(obs, desired, model) : [])]);
+  const current = graphOf('current', [...observed, ...(network ? kernelCurrent(obs, built, model) : [])]);
+  // A modem whose items cannot be built keeps what it has (the agent keeps its last good items).
+  const kept: PlacedItem[] = [];
+  for (const [name, why] of model.errors) {
+    warnings.push(`${name}: cannot build its desired state (${why}); its items are left as they are`);
+    for (const n of current.nodes.values())
+      if (n.path[0] === name && !n.item.external) kept.push({ item: n.item, path: n.path });
+  }
+  const desired = kept.length > 0 ? graphOf('desired', [...model.desired, ...kept]) : built;
   const p = plan(current, desired, {
     predicates: { ...modemPredicates, ...netPredicates },
     configurators: planningConfigurators(),

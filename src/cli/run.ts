@@ -5,6 +5,8 @@
  * and reported in the status; the last good config stays in force; SIGTERM stops cleanly.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { toDot } from '../../reconciler/export.js';
 import { WwanAgent } from '../agent/agent.js';
 import { buildOutputs } from '../agent/outputs.js';
@@ -19,6 +21,8 @@ import { createNetlinkAdapter } from '../netlink/adapter.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
+
+const BUS_CONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, factor: 2, maxMs: 30_000, jitter: 0.1 };
 
 export interface RunHooks {
   /** Resolves to stop the agent (default: SIGTERM or SIGINT). */
@@ -53,13 +57,18 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      const out = buildOutputs(agent.view(), {
-        fileError: fileError ? `${fileError.message}` : undefined,
-        credentialErrors,
-      });
-      void writer.writeStatus(out.status);
-      void writer.writeMetrics(out.metrics);
-      if (out.location) void writer.writeLocation(out.location);
+      try {
+        const out = buildOutputs(agent.view(), {
+          fileError: fileError ? `${fileError.message}` : undefined,
+          credentialErrors,
+        });
+        void writer.writeStatus(out.status);
+        void writer.writeMetrics(out.metrics);
+        if (out.location) void writer.writeLocation(out.location);
+      } catch (err) {
+        // A bug in the projection must not end the agent (this runs from a timer): say it, keep going.
+        logger.error({ err }, 'cannot build the status');
+      }
     });
   };
   const agent = new WwanAgent({
@@ -154,27 +163,22 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   return 0;
 }
 
-/** The bus may not be up yet when the agent starts: keep trying, with a capped backoff. */
+/** The bus may not be up yet when the agent starts: keep trying, with the shared capped backoff. */
 async function connectWithRetry(
   logger: ReturnType<typeof createLogger>,
   signal: AbortSignal,
 ): Promise<ModemManagerClient | undefined> {
-  let delay = 500;
+  const backoff = new Backoff(BUS_CONNECT_BACKOFF);
   for (;;) {
     try {
       return await ModemManagerClient.connect({ logger });
     } catch (err) {
       if (signal.aborted) return undefined;
-      logger.error({ err, retryInMs: delay }, 'cannot connect to the system bus');
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, delay);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-      if (signal.aborted) return undefined;
-      delay = Math.min(delay * 2, 30_000);
+      const delay = backoff.next();
+      logger.error({ err, retryInMs: delay, attempt: backoff.failures }, 'cannot connect to the system bus');
+      // timers/promises removes its abort listener when the timer fires: none pile up on `signal`.
+      const slept = await sleep(delay, true, { signal }).catch(() => false);
+      if (!slept || signal.aborted) return undefined;
     }
   }
 }

@@ -75,6 +75,8 @@ function rethrow(e: unknown): never {
 
 const opts = (ctx: OpContext) => ({ signal: ctx.signal });
 
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 async function setRadio(access: ModemAccess, name: string, on: boolean, ctx: OpContext): Promise<void> {
   const path = pathOf(access, name);
   const v = access.view(name)!;
@@ -197,10 +199,16 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     create: async (it, ctx) => {
       const path = pathOf(access, it.name);
       const creds = access.secrets(it.name).connection;
-      // A stale bearer with other settings makes MM refuse ("interface in use"): start clean.
+      // A stale bearer with other settings makes MM refuse ("interface in use"): start clean. The
+      // cleanup is best effort (Connect may still succeed); if Connect then fails, its error says
+      // what the cleanup met, since that is the likely cause.
+      const cleanup: string[] = [];
       for (const b of access.view(it.name)?.bearers ?? []) {
         if (b.props.Connected !== true && b.props.BearerType !== 2) {
-          await access.calls.deleteBearer(path, b.path, opts(ctx)).catch(() => {});
+          await access.calls.deleteBearer(path, b.path, opts(ctx)).catch((e: unknown) => {
+            if (classify(e) !== 'gone')
+              cleanup.push(`deleting stale bearer ${b.path} failed: ${errorText(e)}`);
+          });
         }
       }
       try {
@@ -210,6 +218,7 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
           opts(ctx),
         );
       } catch (e) {
+        if (cleanup.length > 0 && e instanceof Error) e.message = `${e.message} (${cleanup.join('; ')})`;
         rethrow(e);
       }
     },

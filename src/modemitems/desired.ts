@@ -51,6 +51,15 @@ export interface DesiredInput {
   readonly network: boolean;
 }
 
+export interface DesiredItems {
+  readonly items: PlacedItem[];
+  /**
+   * Modems whose items could not be built (name → why), e.g. an address ModemManager reports that the
+   * kernel would refuse. Their items are left out; every other modem's are unaffected.
+   */
+  readonly errors: ReadonlyMap<string, string>;
+}
+
 export interface PlacedItem {
   readonly item: Item;
   readonly path: readonly string[];
@@ -66,127 +75,139 @@ const radioOnDep = (name: string, why: string): Dependency => ({
   description: why,
 });
 
-export function desiredItems(input: DesiredInput): PlacedItem[] {
+export function desiredItems(input: DesiredInput): DesiredItems {
   const out: PlacedItem[] = [];
+  const errors = new Map<string, string>();
   for (const m of input.modems) {
-    const at = (it: Item, ...sub: string[]) => out.push({ item: it, path: [m.name, ...sub] });
-    const managed = !!m.config && !input.radioSilence;
-    at(item<RadioSpec>({ type: RADIO, name: m.name, spec: { on: managed }, deps: [modemDep(m.name)] }));
-    if (!managed || !m.config) continue;
-    const ap = m.config.AccessPoint ?? {};
-    const secrets = input.secrets(m.name);
-    const connDeps: Dependency[] = [radioOnDep(m.name, 'a connection needs the radio on')];
-
-    if ((ap.SIMSlot ?? 0) > 0) {
-      at(
-        item<SimSlotSpec>({
-          type: SIM_SLOT,
-          name: m.name,
-          spec: { slot: ap.SIMSlot! },
-          deps: [modemDep(m.name)],
-        }),
-      );
-      connDeps.push({
-        ref: { type: SIM_SLOT, name: m.name },
-        description: 'connect on the configured SIM slot',
-      });
-    }
-    const modes = m.view
-      ? chooseModes((ap.PreferredRATs ?? []) as Rat[], m.view.modem.SupportedModes ?? [])
-      : undefined;
-    if (modes) {
-      at(
-        item<ModesSpec>({
-          type: MODES,
-          name: m.name,
-          spec: modes,
-          deps: [radioOnDep(m.name, 'modes are set on an enabled modem')],
-        }),
-      );
-      connDeps.push({ ref: { type: MODES, name: m.name }, description: 'connect with the preferred RATs' });
-    }
-    if (ap.AttachAPN) {
-      at(
-        item<AttachSpec>({
-          type: ATTACH,
-          name: m.name,
-          spec: {
-            apn: ap.AttachAPN,
-            ipType: (ap.AttachIPType ?? '') as IpType,
-            auth: (ap.AttachAuthProtocol ?? '') as AuthProtocol,
-            user: secrets.attach?.user ?? '',
-            credentials: credentialsDigest(secrets.attach),
-          },
-          deps: [radioOnDep(m.name, 'the attach bearer is set on an enabled modem')],
-        }),
-      );
-      connDeps.push({
-        ref: { type: ATTACH, name: m.name },
-        description: 'attach with the configured APN first',
-      });
-    }
-    const conn = item<ConnectionSpec>({
-      type: CONNECTION,
-      name: m.name,
-      spec: {
-        apn: ap.APN ?? '',
-        ipType: (ap.IPType ?? '') as IpType,
-        auth: (ap.AuthProtocol ?? '') as AuthProtocol,
-        user: secrets.connection?.user ?? '',
-        credentials: credentialsDigest(secrets.connection),
-        allowRoaming: !(ap.ForbidRoaming ?? false),
-      },
-      deps: connDeps,
-    });
-    at(conn);
-    at(
-      item<LocationSpec>({
-        type: LOCATION,
-        name: m.name,
-        spec: { enabled: input.locationModem === m.name },
-        deps: [radioOnDep(m.name, 'location is gathered by an enabled modem')],
-      }),
-    );
-    at(
-      item<SignalSpec>({
-        type: SIGNAL,
-        name: m.name,
-        spec: { rateSeconds: input.signalRateSeconds },
-        deps: [radioOnDep(m.name, 'signal is measured by an enabled modem')],
-      }),
-    );
-    // The network side follows the bearer: its IP settings are observations that make desired items.
-    const bearer = m.view ? connectedBearer(m.view) : undefined;
-    const ifname = bearer?.props.Interface;
-    if (input.network && bearer && ifname) {
-      const v4 = familySettings(bearer.props.Ip4Config);
-      const v6 = familySettings(bearer.props.Ip6Config);
-      const mtu = m.config.MTU || bearer.props.Ip4Config?.mtu || bearer.props.Ip6Config?.mtu || DEFAULT_MTU;
-      const dns = [...dnsOf(bearer.props.Ip4Config), ...dnsOf(bearer.props.Ip6Config)];
-      const connDep: Dependency = {
-        ref: { type: CONNECTION, name: m.name },
-        description: 'the interface carries the connection',
-      };
-      for (const it of interfaceItems({
-        ifname,
-        mtu,
-        ...(v4 ? { ipv4: v4 } : {}),
-        ...(v6 ? { ipv6: v6 } : {}),
-        dns,
-        metric: m.config.RouteMetric ?? 0,
-      })) {
-        // Only the link hangs off the connection: everything else hangs off the link already.
-        // The link waits for the interface to exist: a config may name it before the driver does.
-        const ifDep: Dependency = {
-          ref: { type: INTERFACE, name: ifname },
-          description: 'the interface must exist in the kernel',
-        };
-        const placed = it.type === LINK ? item({ ...it, deps: [...it.deps, ifDep, connDep] }) : it;
-        at(placed, 'net');
-      }
+    // One modem's bad data must not take the others down: its items are dropped as a whole.
+    const start = out.length;
+    try {
+      modemItems(input, m, out);
+    } catch (err) {
+      out.length = start;
+      errors.set(m.name, err instanceof Error ? err.message : String(err));
     }
   }
-  return out;
+  return { items: out, errors };
+}
+
+function modemItems(input: DesiredInput, m: ModemInput, out: PlacedItem[]): void {
+  const at = (it: Item, ...sub: string[]) => out.push({ item: it, path: [m.name, ...sub] });
+  const managed = !!m.config && !input.radioSilence;
+  at(item<RadioSpec>({ type: RADIO, name: m.name, spec: { on: managed }, deps: [modemDep(m.name)] }));
+  if (!managed || !m.config) return;
+  const ap = m.config.AccessPoint ?? {};
+  const secrets = input.secrets(m.name);
+  const connDeps: Dependency[] = [radioOnDep(m.name, 'a connection needs the radio on')];
+
+  if ((ap.SIMSlot ?? 0) > 0) {
+    at(
+      item<SimSlotSpec>({
+        type: SIM_SLOT,
+        name: m.name,
+        spec: { slot: ap.SIMSlot! },
+        deps: [modemDep(m.name)],
+      }),
+    );
+    connDeps.push({
+      ref: { type: SIM_SLOT, name: m.name },
+      description: 'connect on the configured SIM slot',
+    });
+  }
+  const modes = m.view
+    ? chooseModes((ap.PreferredRATs ?? []) as Rat[], m.view.modem.SupportedModes ?? [])
+    : undefined;
+  if (modes) {
+    at(
+      item<ModesSpec>({
+        type: MODES,
+        name: m.name,
+        spec: modes,
+        deps: [radioOnDep(m.name, 'modes are set on an enabled modem')],
+      }),
+    );
+    connDeps.push({ ref: { type: MODES, name: m.name }, description: 'connect with the preferred RATs' });
+  }
+  if (ap.AttachAPN) {
+    at(
+      item<AttachSpec>({
+        type: ATTACH,
+        name: m.name,
+        spec: {
+          apn: ap.AttachAPN,
+          ipType: (ap.AttachIPType ?? '') as IpType,
+          auth: (ap.AttachAuthProtocol ?? '') as AuthProtocol,
+          user: secrets.attach?.user ?? '',
+          credentials: credentialsDigest(secrets.attach),
+        },
+        deps: [radioOnDep(m.name, 'the attach bearer is set on an enabled modem')],
+      }),
+    );
+    connDeps.push({
+      ref: { type: ATTACH, name: m.name },
+      description: 'attach with the configured APN first',
+    });
+  }
+  const conn = item<ConnectionSpec>({
+    type: CONNECTION,
+    name: m.name,
+    spec: {
+      apn: ap.APN ?? '',
+      ipType: (ap.IPType ?? '') as IpType,
+      auth: (ap.AuthProtocol ?? '') as AuthProtocol,
+      user: secrets.connection?.user ?? '',
+      credentials: credentialsDigest(secrets.connection),
+      allowRoaming: !(ap.ForbidRoaming ?? false),
+    },
+    deps: connDeps,
+  });
+  at(conn);
+  at(
+    item<LocationSpec>({
+      type: LOCATION,
+      name: m.name,
+      spec: { enabled: input.locationModem === m.name },
+      deps: [radioOnDep(m.name, 'location is gathered by an enabled modem')],
+    }),
+  );
+  at(
+    item<SignalSpec>({
+      type: SIGNAL,
+      name: m.name,
+      spec: { rateSeconds: input.signalRateSeconds },
+      deps: [radioOnDep(m.name, 'signal is measured by an enabled modem')],
+    }),
+  );
+  // The network side follows the bearer: its IP settings are observations that make desired items.
+  const bearer = m.view ? connectedBearer(m.view) : undefined;
+  const ifname = bearer?.props.Interface;
+  if (input.network && bearer && ifname) {
+    const v4 = familySettings(bearer.props.Ip4Config);
+    const v6 = familySettings(bearer.props.Ip6Config);
+    const mtu = m.config.MTU || bearer.props.Ip4Config?.mtu || bearer.props.Ip6Config?.mtu || DEFAULT_MTU;
+    const dns = [...dnsOf(bearer.props.Ip4Config), ...dnsOf(bearer.props.Ip6Config)];
+    const connDep: Dependency = {
+      ref: { type: CONNECTION, name: m.name },
+      description: 'the interface carries the connection',
+    };
+    for (const it of interfaceItems({
+      ifname,
+      mtu,
+      ...(v4 ? { ipv4: v4 } : {}),
+      ...(v6 ? { ipv6: v6 } : {}),
+      dns,
+      metric: m.config.RouteMetric ?? 0,
+    })) {
+      // Only the link hangs off the connection: everything else hangs off the link already.
+      // The link waits for the interface to exist: a config may name it before the driver does.
+      const ifDep: Dependency = {
+        ref: { type: INTERFACE, name: ifname },
+        description: 'the interface must exist in the kernel',
+      };
+      const placed = it.type === LINK ? item({ ...it, deps: [...it.deps, ifDep, connDep] }) : it;
+      at(placed, 'net');
+    }
+  }
 }
 
 /** The connected default bearer of a modem, if any. */
