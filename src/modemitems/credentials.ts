@@ -2,8 +2,14 @@
  * Credentials stay out of item specs: specs carry a digest so a password change is still a change,
  * while plans, logs and graph exports never see the password. Configurators fetch the secret by the
  * modem's item name at call time.
+ *
+ * The digest is an HMAC keyed with random bytes drawn once per process. Specs end up in files other
+ * users can read (the graph export, plans, logs); an unkeyed hash there would let anyone test
+ * password guesses offline. The key lives only in this module's closure: it is never exported,
+ * logged or written, so a digest can only be compared with another digest of the same process,
+ * which is all change detection needs (a restart builds the desired and the observed state anew).
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export interface Credentials {
   readonly user: string;
@@ -15,10 +21,25 @@ export interface ModemSecrets {
   readonly attach?: Credentials;
 }
 
-/** A short digest of user and password; '' when there are none. */
+const processKey: Buffer = randomBytes(32);
+
+/**
+ * A short keyed digest of user and password; '' when there are none. 64 bits: a collision would
+ * only hide one password change, and the key makes a deliberate one impossible to construct.
+ */
 export function credentialsDigest(c: Credentials | undefined): string {
   if (!c || (c.user === '' && c.password === '')) return '';
-  return createHash('sha256').update(`${c.user}\u0000${c.password}`).digest('hex').slice(0, 16);
+  // Length-prefixed fields: ("a\0", "b") and ("a", "\0b") must not collide.
+  const user = Buffer.from(c.user, 'utf8');
+  const password = Buffer.from(c.password, 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(user.length);
+  return createHmac('sha256', processKey)
+    .update(len)
+    .update(user)
+    .update(password)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Secrets by modem item name; replaced as a whole when the config changes. */
