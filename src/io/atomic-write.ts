@@ -11,7 +11,11 @@ import { basename, dirname, join } from 'node:path';
 import { marshalGoJson } from './go-json.js';
 
 export interface WriteOptions {
-  /** File mode of the result (default 0o644: status files are read by other, unprivileged tools). */
+  /**
+   * File mode of the result (default 0o644: status files are read by other, unprivileged tools).
+   * Set exactly, whatever the umask: a umask may only narrow the mode given to open(), and a status
+   * file that other services cannot read is as bad as a secret file that anyone can.
+   */
   readonly mode?: number;
 }
 
@@ -34,8 +38,13 @@ export async function writeFileAtomic(
   const tmp = tempName(path);
   let renamed = false;
   try {
-    const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
+    const mode = opts.mode ?? 0o644;
+    // Created with the final mode (never wider, even for a moment), then fchmod'ed to exactly it.
+    // The rename replaces any existing file with this fresh inode, so an old file's wider mode
+    // never survives a write.
+    const fh = await open(tmp, 'wx', mode);
     try {
+      await fh.chmod(mode);
       await fh.writeFile(data);
       await fh.sync();
     } finally {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -76,5 +76,51 @@ test('a concurrent reader only ever sees a whole old or a whole new file', async
     assert.ok(reads > 0);
     assert.equal((JSON.parse(await readFile(path, 'utf8')) as { n: number }).n, 20);
     assert.deepEqual(await readdir(dir), ['WwanMetrics.json']);
+  });
+});
+
+const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
+
+/** Runs `fn` under `mask`, restoring the previous umask after (node:test runs each file in its own process). */
+async function withUmask(mask: number, fn: () => Promise<void>): Promise<void> {
+  const old = process.umask(mask);
+  try {
+    await fn();
+  } finally {
+    process.umask(old);
+  }
+}
+
+test('the mode is exactly the one asked for, whatever the umask (a umask cannot narrow 0644 away)', async () => {
+  await withDir(async (dir) => {
+    for (const mask of [0o077, 0o022, 0o000, 0o777]) {
+      await withUmask(mask, async () => {
+        await writeFileAtomic(join(dir, 'status.json'), 'x');
+        assert.equal(
+          await modeOf(join(dir, 'status.json')),
+          0o644,
+          `default mode under umask ${mask.toString(8)}`,
+        );
+        await writeFileAtomic(join(dir, 'debug.json'), 'x', { mode: 0o600 });
+        assert.equal(await modeOf(join(dir, 'debug.json')), 0o600, `0600 under umask ${mask.toString(8)}`);
+      });
+    }
+  });
+});
+
+test('an existing file with a wider mode has the new mode after the replacement (a fresh inode)', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'wwan-graph.json');
+    await writeFile(path, 'old');
+    await chmod(path, 0o666);
+    const before = await stat(path);
+    await writeFileAtomic(path, 'new', { mode: 0o600 });
+    const after = await stat(path);
+    assert.equal(after.mode & 0o7777, 0o600);
+    assert.notEqual(after.ino, before.ino);
+    assert.equal(await readFile(path, 'utf8'), 'new');
+    // And back: a status file narrowed by someone else is readable again after the next write.
+    await writeFileAtomic(path, 'newer', { mode: 0o644 });
+    assert.equal(await modeOf(path), 0o644);
   });
 });
