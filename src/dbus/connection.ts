@@ -11,13 +11,17 @@
  *
  * Robustness: each call has a timeout and an optional AbortSignal; a lost connection ('error'
  * on a closed stream, 'end', 'close') rejects every pending call at once with
- * DBusDisconnectedError and reconnects with exponential backoff; listeners get 'disconnected'
- * then 'connected' (reconnect=true) and are expected to resync.
+ * DBusDisconnectedError and reconnects on the project's one backoff; listeners get 'disconnected'
+ * then 'connected' (reconnect=true) and are expected to resync. A match rule the bus refuses to
+ * re-add after a reconnect is retried on the same backoff until it is in (or the connection drops
+ * and the next reconnect redoes them all): a missing rule would silently lose its signals.
  */
 import { EventEmitter } from 'node:events';
 import { Message, type MessageBus, MessageType, sessionBus } from '@particle/dbus-next';
 import { type Logger, pino } from 'pino';
-import { type Clock, realClock, withDeadline } from './deadline.js';
+import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
+import { withDeadline } from '../../reconciler/deadline.js';
+import { type Clock, realClock, withCallDeadline } from './deadline.js';
 import { DBusAbortedError, DBusCallError, DBusDisconnectedError, DBusTimeoutError } from './errors.js';
 import { type DBusPlain, type OutValue, toWire, unwrap } from './values.js';
 
@@ -42,10 +46,11 @@ export interface SignalMessage {
   readonly body: readonly DBusPlain[];
 }
 
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+/** The reconnect and match-rule retry schedule: any part of a {@link BackoffPolicy}. */
+export type BackoffOptions = Partial<BackoffPolicy>;
+
+/** 100 ms doubling up to 5 s: a restarted dbus-daemon is back within a second or two. */
+export const DEFAULT_DBUS_BACKOFF: BackoffPolicy = { baseMs: 100, factor: 2, maxMs: 5_000, jitter: 0.2 };
 
 export interface DBusConnectionOptions {
   /** D-Bus address, e.g. `unix:path=/run/dbus/system_bus_socket`. */
@@ -57,6 +62,8 @@ export interface DBusConnectionOptions {
   /** Time allowed for socket + auth + Hello. */
   readonly connectTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Jitter source of the backoff (tests pin it). */
+  readonly random?: () => number;
 }
 
 export interface DBusConnectionEvents {
@@ -90,15 +97,18 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
   private name: string | undefined;
   private closed = false;
   private reconnectTimer: unknown;
-  private attempt = 0;
+  private readonly reconnects: Backoff;
   private readonly pending = new Set<() => void>();
   /** Match rules with refcounts; re-added on every reconnect. */
   private readonly matches = new Map<string, number>();
+  /** Rules the current bus refused to (re-)add, retried on {@link matchRetries}. */
+  private readonly unmatched = new Set<string>();
+  private matchTimer: unknown;
+  private readonly matchRetries: Backoff;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly defaultTimeoutMs: number;
   private readonly connectTimeoutMs: number;
-  private readonly backoff: BackoffOptions;
 
   private constructor(private readonly opts: DBusConnectionOptions) {
     super();
@@ -106,7 +116,9 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     this.clock = opts.clock ?? realClock;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 25_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
-    this.backoff = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
+    const policy = { ...DEFAULT_DBUS_BACKOFF, ...opts.backoff };
+    this.reconnects = new Backoff(policy, opts.random);
+    this.matchRetries = new Backoff(policy, opts.random);
   }
 
   /** Connects (first attempt must succeed) and returns the connection. */
@@ -127,6 +139,11 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
 
   get address(): string {
     return this.opts.address;
+  }
+
+  /** Match rules the bus has refused and that are being retried (diagnostics, tests). */
+  get missingMatches(): readonly string[] {
+    return [...this.unmatched];
   }
 
   /** Calls a method; resolves with the unwrapped reply body (plain values, no Variant, no bigint). */
@@ -157,12 +174,11 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
       },
     );
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
-    return withDeadline(work, {
+    return withCallDeadline(work, {
+      method,
       timeoutMs,
       signal: req.signal,
       clock: this.clock,
-      onTimeout: () => new DBusTimeoutError(method, timeoutMs),
-      onAbort: () => new DBusAbortedError(method),
       // a reply that never comes would otherwise keep its handler in dbus-next's table forever
       cleanup: () => {
         const handlers = (bus as unknown as BusInternals)._methodReturnHandlers;
@@ -172,17 +188,40 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
   }
 
   /** Adds a match rule (refcounted); it is re-added automatically after a reconnect. */
+  /**
+   * Adds a match rule (refcounted); it is re-added automatically after a reconnect. Rejects when the
+   * bus refuses it, and then holds no reference (the caller may try again).
+   */
   async addMatch(rule: string, signal?: AbortSignal): Promise<void> {
     const n = this.matches.get(rule) ?? 0;
     this.matches.set(rule, n + 1);
-    if (n === 0 && this.bus) await this.busCall('AddMatch', rule, signal);
+    const bus = this.bus;
+    if (n !== 0 || !bus) return;
+    try {
+      await this.busCall('AddMatch', rule, signal);
+    } catch (e) {
+      this.release(rule);
+      // Someone else took a reference meanwhile and believes the rule is in: keep trying for them.
+      if (this.matches.has(rule)) this.retryMatch(bus, rule, e);
+      throw e;
+    }
   }
 
   async removeMatch(rule: string): Promise<void> {
     const n = this.matches.get(rule) ?? 0;
+    this.release(rule);
+    if (n !== 1 || !this.bus) return;
+    await this.busCall('RemoveMatch', rule).catch((e: unknown) =>
+      // harmless beyond a few unwanted signals (the layers above filter), and gone on the next reconnect
+      this.log.warn({ err: e, rule }, 'RemoveMatch failed'),
+    );
+  }
+
+  private release(rule: string): void {
+    const n = this.matches.get(rule) ?? 0;
     if (n <= 1) {
       this.matches.delete(rule);
-      if (n === 1 && this.bus) await this.busCall('RemoveMatch', rule).catch(() => undefined);
+      this.unmatched.delete(rule);
     } else this.matches.set(rule, n - 1);
   }
 
@@ -191,6 +230,7 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     this.closed = true;
     if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.stopMatchRetries();
     const bus = this.bus;
     this.dropBus(new Error('connection closed'));
     if (bus) {
@@ -224,7 +264,7 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     // and systemBus() cannot take an address (it reads the environment itself).
     const bus = sessionBus({ busAddress: this.opts.address });
     const internals = bus as unknown as BusInternals;
-    const name = await withDeadline(
+    const name = await withDeadline<string>(
       new Promise<string>((resolve, reject) => {
         bus.once('connect', () => resolve((bus as unknown as { name: string }).name));
         // `on`, not `once`: a failing socket can emit several errors, and an 'error' event with
@@ -283,20 +323,72 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
     });
     this.bus = bus;
     this.name = name;
-    this.attempt = 0;
-    for (const rule of this.matches.keys()) {
-      await this.busCall('AddMatch', rule).catch((e: unknown) =>
-        this.log.warn({ err: e, rule }, 'AddMatch failed'),
-      );
+    this.reconnects.reset();
+    for (const rule of [...this.matches.keys()]) {
+      if (this.bus !== bus) return; // lost again meanwhile: the next reconnect redoes them all
+      await this.busCall('AddMatch', rule).catch((e: unknown) => this.retryMatch(bus, rule, e));
     }
+    if (this.bus !== bus) return;
     this.log.debug({ name, reconnect }, 'D-Bus connected');
     this.emit('connected', name, reconnect);
+  }
+
+  /** Puts a refused rule on the retry schedule; the first refusal of a streak is logged. */
+  private retryMatch(bus: MessageBus, rule: string, err: unknown): void {
+    if (this.bus !== bus) return; // that connection is gone: the next one re-adds every rule
+    if (this.unmatched.size === 0 && this.matchRetries.failures === 0) {
+      this.log.warn({ err, rule }, 'AddMatch failed; retrying (its signals are missing until then)');
+    }
+    this.unmatched.add(rule);
+    this.scheduleMatchRetry();
+  }
+
+  private scheduleMatchRetry(): void {
+    const bus = this.bus;
+    if (this.closed || !bus || this.matchTimer !== undefined || this.unmatched.size === 0) return;
+    const delay = this.matchRetries.next();
+    this.matchTimer = this.clock.setTimeout(() => {
+      this.matchTimer = undefined;
+      if (this.bus === bus) void this.readdMatches(bus);
+    }, delay);
+  }
+
+  private async readdMatches(bus: MessageBus): Promise<void> {
+    for (const rule of [...this.unmatched]) {
+      if (this.bus !== bus) return;
+      if (!this.matches.has(rule)) {
+        this.unmatched.delete(rule); // released meanwhile
+        continue;
+      }
+      try {
+        await this.busCall('AddMatch', rule);
+        this.unmatched.delete(rule);
+      } catch (e) {
+        this.log.debug({ err: e, rule, failures: this.matchRetries.failures }, 'AddMatch retry failed');
+      }
+    }
+    if (this.bus !== bus) return;
+    if (this.unmatched.size > 0) {
+      this.scheduleMatchRetry();
+      return;
+    }
+    this.log.info({ failures: this.matchRetries.failures }, 'AddMatch recovered: every match rule is in');
+    this.matchRetries.reset();
+  }
+
+  /** A new connection re-adds every rule, so the old connection's retries end with it. */
+  private stopMatchRetries(): void {
+    if (this.matchTimer !== undefined) this.clock.clearTimeout(this.matchTimer);
+    this.matchTimer = undefined;
+    this.unmatched.clear();
+    this.matchRetries.reset();
   }
 
   private dropBus(_reason: Error): void {
     this.bus?.removeAllListeners('message');
     this.bus = undefined;
     this.name = undefined;
+    this.stopMatchRetries();
     for (const reject of this.pending) reject();
     this.pending.clear();
   }
@@ -311,12 +403,11 @@ export class DBusConnection extends EventEmitter<DBusConnectionEvents> {
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== undefined) return;
-    const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** this.attempt);
-    this.attempt++;
+    const delay = this.reconnects.next();
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connectOnce(true).catch((e: unknown) => {
-        this.log.debug({ err: e, attempt: this.attempt }, 'D-Bus reconnect failed');
+        this.log.debug({ err: e, failures: this.reconnects.failures }, 'D-Bus reconnect failed');
         this.scheduleReconnect();
       });
     }, delay);

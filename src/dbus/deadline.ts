@@ -1,12 +1,14 @@
 /**
- * Settles a promise with a timeout and an AbortSignal. dbus-next has no per-call timeout and a
- * dead bus leaves its promises pending forever, so every call goes through here. The clock is
- * injectable so unit tests need no real waiting.
+ * The D-Bus face of the project's one timeout + abort race (reconciler/deadline.ts): dbus-next has no
+ * per-call timeout and a dead bus leaves its promises pending forever, so every call goes through
+ * here. This module only names the errors a D-Bus call loses with; the racing lives in the shared
+ * helper.
  */
+import { type TimerClock, withDeadline } from '../../reconciler/deadline.js';
+import { DBusAbortedError, DBusTimeoutError } from './errors.js';
 
-export interface Clock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** Timers plus the time (the reconnect backoff and the tests need both). */
+export interface Clock extends TimerClock {
   now(): number;
 }
 
@@ -16,51 +18,30 @@ export const realClock: Clock = {
   now: () => Date.now(),
 };
 
-export interface DeadlineOptions {
+export interface CallDeadline {
+  /** `interface.member`, named in the errors. */
+  readonly method: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
-  readonly clock?: Clock;
-  onTimeout(): Error;
-  onAbort(): Error;
+  readonly clock?: TimerClock;
   /** Runs once when the deadline or the abort wins (e.g. to drop the pending-reply handler). */
-  cleanup?(): void;
+  readonly cleanup?: () => void;
 }
 
-export function withDeadline<T>(work: Promise<T>, opts: DeadlineOptions): Promise<T> {
-  const clock = opts.clock ?? realClock;
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const finish = (): boolean => {
-      if (done) return false;
-      done = true;
-      clock.clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const onAbort = (): void => {
-      if (finish()) {
-        opts.cleanup?.();
-        reject(opts.onAbort());
-      }
-    };
-    const timer = clock.setTimeout(() => {
-      if (finish()) {
-        opts.cleanup?.();
-        reject(opts.onTimeout());
-      }
-    }, opts.timeoutMs);
-    if (opts.signal?.aborted) {
-      onAbort();
-      return;
-    }
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        if (finish()) resolve(v);
-      },
-      (e: unknown) => {
-        if (finish()) reject(e);
-      },
-    );
+/**
+ * Settles `work` within `timeoutMs`: a {@link DBusTimeoutError} when the deadline passes first, a
+ * {@link DBusAbortedError} when the signal aborts first; the work's own result or error otherwise.
+ */
+export function withCallDeadline<T>(work: Promise<T>, d: CallDeadline): Promise<T> {
+  // The shared race observes the work only once it started racing; a signal that is already
+  // aborted ends the race before that, and the abandoned work must not reject unhandled.
+  work.catch(() => undefined);
+  return withDeadline(work, {
+    timeoutMs: d.timeoutMs,
+    signal: d.signal,
+    clock: d.clock,
+    onTimeout: () => new DBusTimeoutError(d.method, d.timeoutMs),
+    onAbort: () => new DBusAbortedError(d.method),
+    cleanup: d.cleanup,
   });
 }

@@ -5,7 +5,7 @@
  * cached and re-resolved once on ENODEV, because a modem that re-enumerates gets a new index.
  */
 import { createRtNetlink, FlagsNew, rt } from 'netlink';
-import { type CallOptions, withDeadline } from './deadline.js';
+import { type CallOptions, withNetlinkDeadline } from './deadline.js';
 import { decodeAddress, decodeLink, decodeRoute, RTNH_F_ONLINK } from './decode.js';
 import { isNetlinkError, NetlinkError } from './errors.js';
 import { afOf, type IpFamily, ipToBuffer, parseDestination } from './ip.js';
@@ -109,7 +109,7 @@ class RtNetlinkAdapter implements NetlinkAdapter {
       this.perOp.set(op, (this.perOp.get(op) ?? 0) + 1);
       return run();
     };
-    return withDeadline(`${op} ${detail}`, counted, timeoutMs, opts?.signal).finally(() => {
+    return withNetlinkDeadline(`${op} ${detail}`, counted, timeoutMs, opts?.signal).finally(() => {
       gaveUp = true;
       done();
     });

@@ -1,8 +1,11 @@
 /**
- * Timeout + AbortSignal around a library promise. netlink@0.3.0 has a `timeout` option but no abort;
- * neither can withdraw a request already sent, so on timeout/abort we stop waiting and the late answer
- * is dropped by the library (its sequence-number callback is removed when the promise settles).
+ * The netlink face of the project's one timeout + abort race (reconciler/deadline.ts).
+ * netlink@0.3.0 has a `timeout` option but no abort; neither can withdraw a request already sent, so
+ * on timeout/abort we stop waiting (the adapter decides when the socket is free again). This module
+ * only maps what the call loses with: NetlinkTimeoutError, NetlinkAbortError, or the library's own
+ * error through mapNetlinkError.
  */
+import { type TimerClock, withDeadline } from '../../reconciler/deadline.js';
 import { mapNetlinkError, NetlinkAbortError, NetlinkTimeoutError } from './errors.js';
 
 export interface CallOptions {
@@ -11,28 +14,21 @@ export interface CallOptions {
   readonly timeoutMs?: number;
 }
 
-export async function withDeadline<T>(
+/** Runs `run` within `timeoutMs` and the signal, every failure as one of the netlink error types. */
+export function withNetlinkDeadline<T>(
   operation: string,
   run: () => Promise<T>,
   timeoutMs: number,
   signal?: AbortSignal,
+  clock?: TimerClock,
 ): Promise<T> {
-  if (signal?.aborted) throw new NetlinkAbortError(operation, { cause: signal.reason });
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NetlinkTimeoutError(operation, timeoutMs)), timeoutMs);
-    if (signal) {
-      onAbort = () => reject(new NetlinkAbortError(operation, { cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  try {
-    return await Promise.race([run(), guard]);
-  } catch (err) {
+  return withDeadline(run, {
+    timeoutMs,
+    signal,
+    clock,
+    onTimeout: () => new NetlinkTimeoutError(operation, timeoutMs),
+    onAbort: (reason) => new NetlinkAbortError(operation, { cause: reason }),
+  }).catch((err: unknown) => {
     throw mapNetlinkError(err, operation);
-  } finally {
-    clearTimeout(timer);
-    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
-  }
+  });
 }

@@ -140,7 +140,7 @@ test('a dead bus rejects pending calls at once; reconnect re-adds match rules an
   const dir = await mkdtemp(join(tmpdir(), 'dbusconn-'));
   const bus = await fixedBus(dir);
   let p = await peer(bus.address, 'test.Peer');
-  const c = await DBusConnection.open({ address: bus.address, backoff: { initialMs: 50, maxMs: 200 } });
+  const c = await DBusConnection.open({ address: bus.address, backoff: { baseMs: 50, maxMs: 200 } });
   t.after(async () => {
     await c.close();
     p.disconnect();

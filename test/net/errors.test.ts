@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
-import { withDeadline } from '../../src/netlink/deadline.js';
+import { withNetlinkDeadline } from '../../src/netlink/deadline.js';
 import {
   isNetlinkError,
   mapNetlinkError,
@@ -8,6 +9,9 @@ import {
   NetlinkError,
   NetlinkTimeoutError,
 } from '../../src/netlink/errors.js';
+import { FakeClock } from '../reconciler/harness.js';
+
+const never = () => new Promise<never>(() => undefined);
 
 test('the library\'s "Request rejected: CODE" becomes a typed error with that code', () => {
   for (const code of ['EEXIST', 'ENODEV', 'ESRCH', 'ENOENT', 'EADDRNOTAVAIL', 'ENETUNREACH']) {
@@ -35,20 +39,94 @@ test('other errors pass through unchanged; socket errors with a code are typed',
   assert.ok(!(mapNetlinkError('x', 'op') instanceof NetlinkError));
 });
 
-test('withDeadline maps rejections, times out, and honours an AbortSignal', async () => {
+test('withNetlinkDeadline maps rejections and synchronous throws to typed errors', async () => {
   await assert.rejects(
-    withDeadline('addAddress', () => Promise.reject(new Error('Request rejected: EEXIST')), 1000),
-    (e: unknown) => e instanceof NetlinkError && e.code === 'EEXIST',
+    withNetlinkDeadline('addAddress', () => Promise.reject(new Error('Request rejected: EEXIST')), 1000),
+    (e: unknown) => e instanceof NetlinkError && e.code === 'EEXIST' && e.operation === 'addAddress',
   );
-  const never = () => new Promise<never>(() => undefined);
-  await assert.rejects(withDeadline('slow', never, 20), NetlinkTimeoutError);
-  const ac = new AbortController();
-  const q = withDeadline('aborted', never, 10_000, ac.signal);
-  ac.abort();
-  await assert.rejects(q, NetlinkAbortError);
   await assert.rejects(
-    withDeadline('pre-aborted', () => Promise.resolve(1), 1000, ac.signal),
+    withNetlinkDeadline(
+      'send',
+      () => {
+        throw Object.assign(new Error('send failed'), { code: 'ENOBUFS' });
+      },
+      1000,
+    ),
+    (e: unknown) => e instanceof NetlinkError && e.code === 'ENOBUFS',
+  );
+  assert.equal(await withNetlinkDeadline('fast', () => Promise.resolve(42), 1000), 42);
+});
+
+test('withNetlinkDeadline times out at the deadline (injected clock), not before', async () => {
+  const clock = new FakeClock();
+  let settled = false;
+  const p = withNetlinkDeadline('slow', never, 500, undefined, clock);
+  p.catch(() => {
+    settled = true;
+  });
+  await clock.advance(499);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false);
+  await clock.advance(1);
+  const err = await p.catch((e: unknown) => e);
+  assert.ok(err instanceof NetlinkTimeoutError);
+  assert.equal(err.operation, 'slow');
+  assert.equal(err.timeoutMs, 500);
+  assert.equal(clock.dueTimes.length, 0);
+});
+
+test('withNetlinkDeadline honours an AbortSignal (with its reason) and does not start pre-aborted work', async () => {
+  const ac = new AbortController();
+  const q = withNetlinkDeadline('aborted', never, 10_000, ac.signal);
+  ac.abort(new Error('shutting down'));
+  const err = await q.catch((e: unknown) => e);
+  assert.ok(err instanceof NetlinkAbortError);
+  assert.match(String((err.cause as Error).message), /shutting down/);
+  let started = false;
+  await assert.rejects(
+    withNetlinkDeadline(
+      'pre-aborted',
+      () => {
+        started = true;
+        return Promise.resolve(1);
+      },
+      1000,
+      ac.signal,
+    ),
     NetlinkAbortError,
   );
-  assert.equal(await withDeadline('fast', () => Promise.resolve(42), 1000), 42);
+  assert.equal(started, false);
+});
+
+test('1,000 netlink deadlines on one signal leave no abort listener and raise no warning', async () => {
+  const clock = new FakeClock();
+  const ac = new AbortController();
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    for (let i = 0; i < 1000; i++) {
+      const kind = i % 3;
+      const run =
+        kind === 0
+          ? () => Promise.resolve(i)
+          : kind === 1
+            ? () => Promise.reject(new Error('Request rejected: EEXIST'))
+            : never;
+      const p = withNetlinkDeadline(`op${i}`, run, 10, ac.signal, clock).catch((e: unknown) => e);
+      assert.ok(getEventListeners(ac.signal, 'abort').length <= 1);
+      if (kind === 2) await clock.advance(10);
+      const r = await p;
+      if (kind === 1) assert.ok(r instanceof NetlinkError);
+      if (kind === 2) assert.ok(r instanceof NetlinkTimeoutError);
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
