@@ -12,10 +12,16 @@
  * Only what the agent could manage is reported: the link, global/site addresses (not the kernel's
  * link-local ones), unicast routes of the wanted protocols outside the local table, and (when given
  * the directory) the DNS files, read at each items() call.
+ *
+ * A resync that fails (the kernel busy, a timeout) is retried on the project's one backoff, 50 ms
+ * growing to 5 s: a netlink socket in trouble is not hammered every 50 ms, and the first failure and
+ * the recovery are logged once each, so an observer stuck on stale state is visible.
  */
 
 import { readFileSync } from 'node:fs';
-import type { Item, ItemRef } from '../../reconciler/api.js';
+import type { Clock, Item, ItemRef } from '../../reconciler/api.js';
+import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
+import type { Logger } from '../../reconciler/controller.js';
 import { parseResolvConf, resolvFileName } from '../dns/resolvconf.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { AddressState, LinkState, RouteState } from '../netlink/types.js';
@@ -41,7 +47,23 @@ export interface NetObserverOptions {
   readonly resolvDir?: string;
   /** Injected for tests; default: the real netlink watcher. */
   readonly watch?: (onEvent: (e: NetEvent) => void, onInvalid: (err: unknown) => void) => NetWatcher;
+  /** Failed resyncs, their recovery, undecodable events and unreadable DNS files; default: silent. */
+  readonly logger?: Logger;
+  /** Schedule of the retries after a failed resync (default {@link RESYNC_RETRY}). */
+  readonly resyncRetry?: Partial<BackoffPolicy>;
+  /** Timers of the resync and its retries (tests inject a manual clock); default: the real ones. */
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** Jitter source of the retry backoff (tests pin it). */
+  readonly random?: () => number;
 }
+
+/** 50 ms (the debounce) growing to 5 s: quick after a blip, gentle on a socket in trouble. */
+export const RESYNC_RETRY: BackoffPolicy = { baseMs: 50, factor: 2, maxMs: 5_000, jitter: 0.2 };
+
+const realTimers: Pick<Clock, 'setTimeout' | 'clearTimeout'> = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** How many recent events {@link NetObserver.events} keeps. */
 export const OBSERVER_EVENT_HISTORY = 256;
@@ -62,13 +84,14 @@ export interface NetObserver {
  * The servers in an interface's DNS file, read when asked: no event says the file changed, and it is
  * one small file per managed interface. Unreadable or malformed: reported as absent.
  */
-function readDnsNow(dir: string, ifname: string): string[] | undefined {
+function readDnsNow(dir: string, ifname: string): { servers?: string[]; err?: unknown } {
   try {
     const servers = parseResolvConf(readFileSync(resolvFileName(dir, ifname), 'utf8'));
     dnsItem(ifname, servers); // validates: a hand-edited bad line must not make items() throw
-    return servers;
-  } catch {
-    return undefined;
+    return { servers };
+  } catch (err) {
+    // No file is the normal "no DNS for this interface"; anything else is worth a trace.
+    return (err as { code?: unknown } | null)?.code === 'ENOENT' ? {} : { err };
   }
 }
 
@@ -87,8 +110,14 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   let watcher: NetWatcher | undefined;
   let dumping = false;
   let racedDump = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let closed = false;
+  const clock = opts.clock ?? realTimers;
+  const log = opts.logger;
+  const retries = new Backoff({ ...RESYNC_RETRY, ...opts.resyncRetry }, opts.random);
+  let invalidSeen = false;
+  /** DNS files whose read failed, so each failure is logged once (until the file reads again). */
+  const badDnsFiles = new Set<string>();
 
   const isManagedIndex = (index: number | undefined) => {
     const l = index === undefined ? undefined : links.get(index);
@@ -96,12 +125,27 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   };
   const changed = () => opts.onChange?.();
 
-  function scheduleResync(): void {
-    if (closed || timer) return;
-    timer = setTimeout(() => {
+  /** Debounced resync; after a failure, the next attempt waits on the backoff instead. */
+  function scheduleResync(delayMs = opts.resyncDelayMs ?? 50): void {
+    if (closed || timer !== undefined) return;
+    timer = clock.setTimeout(() => {
       timer = undefined;
-      resync().catch(() => scheduleResync());
-    }, opts.resyncDelayMs ?? 50);
+      if (closed) return;
+      resync().then(
+        () => {
+          if (retries.failures === 0) return;
+          log?.info({ failures: retries.failures }, 'netlink resync recovered');
+          retries.reset();
+        },
+        (err: unknown) => {
+          if (closed) return;
+          if (retries.failures === 0) {
+            log?.warn({ err }, 'netlink resync failed; retrying with backoff (observed state may be stale)');
+          }
+          scheduleResync(retries.next());
+        },
+      );
+    }, delayMs);
   }
 
   function dropRoutes(index: number, family?: 4 | 6): void {
@@ -237,17 +281,33 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
         seen.add(it.name);
         out.push(it);
       }
-      const servers = opts.resolvDir === undefined ? undefined : readDnsNow(opts.resolvDir, l.name);
+      const servers = opts.resolvDir === undefined ? undefined : dnsOf(opts.resolvDir, l.name);
       if (servers) out.push(dnsItem(l.name, servers));
     }
     return out;
+  }
+
+  function dnsOf(dir: string, ifname: string): string[] | undefined {
+    const { servers, err } = readDnsNow(dir, ifname);
+    const file = resolvFileName(dir, ifname);
+    if (err === undefined) badDnsFiles.delete(file);
+    else if (!badDnsFiles.has(file)) {
+      badDnsFiles.add(file);
+      log?.warn({ err, file, ifname }, 'cannot read the DNS file; reporting no DNS for the interface');
+    }
+    return servers;
   }
 
   return {
     events,
     async start() {
       // An undecodable message means our picture may be wrong: resync.
-      const onInvalid = () => scheduleResync();
+      const onInvalid = (err: unknown) => {
+        if (!invalidSeen) log?.warn({ err }, 'undecodable netlink event; resyncing');
+        else log?.debug({ err }, 'undecodable netlink event; resyncing');
+        invalidSeen = true;
+        scheduleResync();
+      };
       watcher = (opts.watch ?? ((cb, inv) => watchNetlink(cb, { onInvalid: inv })))(onEvent, onInvalid);
       await resync();
       const every = opts.periodicResyncMs ?? 60_000;
@@ -260,7 +320,8 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
     resync,
     close() {
       closed = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       clearInterval(periodic);
       watcher?.close();
     },
