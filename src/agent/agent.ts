@@ -17,7 +17,7 @@ import {
   SecretStore,
 } from '../modemitems/index.js';
 import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
-import type { ModemManagerClient } from '../modemmanager/client.js';
+import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
@@ -32,8 +32,16 @@ import { buildModel, type Model, observedModemItems, withDepsOf } from './model.
 const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
 
+/** What the agent needs of the ModemManager client (its state and its calls). */
+export interface ModemManagerSource {
+  readonly calls: ModemManagerCalls;
+  readonly snapshot: Snapshot;
+  on(event: 'snapshot', listener: () => void): unknown;
+  off(event: 'snapshot', listener: () => void): unknown;
+}
+
 export interface WwanAgentOptions {
-  readonly mm: ModemManagerClient;
+  readonly mm: ModemManagerSource;
   /** The kernel side; without it (e.g. no network namespace to work in) no network items are made. */
   readonly netlink?: NetlinkAdapter;
   /**

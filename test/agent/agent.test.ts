@@ -1,0 +1,124 @@
+/**
+ * The agent alone (src/agent/): reactions to ModemManager's state, the config in force, and what it
+ * keeps in memory. ModemManager is a scripted snapshot, time a manual clock (test/agent/harness.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildOutputs } from '../../src/agent/outputs.js';
+import { IFACE } from '../../src/modemmanager/types.js';
+import { FakeNetlink, link } from '../net/fake-netlink.js';
+import { agentWorld, BEARER0, configAB, MODEM0 } from './harness.js';
+
+describe('the agent reacts to ModemManager', () => {
+  test('the first look adopts a connected bearer: no Connect, no Disconnect', async () => {
+    const w = agentWorld();
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 0, w.mm.members().join(', '));
+    assert.equal(w.mm.count('disconnect'), 0);
+  });
+
+  test('a bearer drop is answered with a Connect at once (no clock movement)', async () => {
+    const w = agentWorld();
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1);
+    assert.equal(w.clock.now(), 0);
+  });
+
+  test('a drop right after a reconnect is answered at once, not after the grace window', async () => {
+    const w = agentWorld();
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    w.mm.setBearerConnected(false); // first drop
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1);
+    await w.clock.advance(1);
+    w.mm.setBearerConnected(false); // 1 ms after the reconnect
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 2, 'the second drop was acted on without waiting');
+    assert.equal(w.clock.now(), 1);
+  });
+
+  test('a drop while Connect is still returning is not lost: reconnected without waiting', async () => {
+    const w = agentWorld();
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    let first = true;
+    w.mm.script.set('connect', () => {
+      w.mm.setBearerConnected(true);
+      // The bearer drops before the reply reaches the agent.
+      if (first) w.mm.setBearerConnected(false);
+      first = false;
+      return BEARER0;
+    });
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 2, w.mm.members().join(', '));
+    assert.equal(w.clock.now(), 0);
+  });
+
+  test('a contradiction inside the grace window is re-checked when the window closes', async () => {
+    const w = agentWorld({ expectationGraceMs: 15_000 });
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    // This ModemManager replies to Connect before it loads the bearer, and the bearer never comes.
+    w.mm.script.set('connect', () => BEARER0);
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1);
+    w.mm.edit((t) => {
+      (t.objects[MODEM0]![IFACE.modem] as { SignalQuality?: unknown }).SignalQuality = [50, true];
+    });
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1, 'inside the window the observation is held back');
+    await w.clock.advance(15_001);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 2, 'looked again when the window closed');
+  });
+});
+
+describe('the config in force', () => {
+  test("a modem whose items cannot be built keeps them, with the reason in its ConfigError; the other modem's drop is still answered", async () => {
+    const nl = new FakeNetlink();
+    nl.links = [link(5, 'wwan0', { up: false }), link(6, 'wwan1', { up: false })];
+    const w = agentWorld({ netlink: nl });
+    w.setConfig(configAB(true));
+    await w.settle();
+    await w.clock.advance(100);
+    await w.settle();
+    const desiredBefore = w.agent.controller.state().desired;
+    const aItems = [...desiredBefore.nodes.values()].filter((n) => n.path[0] === 'modem-a').length;
+    assert.ok(aItems > 5, `modem-a has network items (${aItems})`);
+    // ModemManager reports an address the kernel would refuse: modem-a's items cannot be built.
+    w.mm.edit((t) => {
+      const b = t.objects[BEARER0]![IFACE.bearer] as { Ip4Config?: { prefix?: number } };
+      b.Ip4Config!.prefix = 99;
+    });
+    await w.settle();
+    assert.match(w.agent.modelErrors().get('modem-a') ?? '', /prefix length 99/);
+    const after = [...w.agent.controller.state().desired.nodes.values()].filter(
+      (n) => n.path[0] === 'modem-a',
+    );
+    assert.equal(after.length, aItems, "modem-a's items stay in force");
+    const status = buildOutputs(w.agent.view()).status;
+    const a = status.Networks?.find((n) => n.LogicalLabel === 'modem-a');
+    assert.match(a?.ConfigError ?? '', /cannot apply the config: .*prefix length 99/);
+    for (let i = 0; i < 5; i++) {
+      w.mm.edit((t) => {
+        (t.objects[MODEM0]![IFACE.modem] as { SignalQuality?: unknown }).SignalQuality = [40 + i, true];
+      });
+      await w.settle();
+      await w.clock.advance(1000);
+    }
+    assert.equal(w.logger.errors().length, 1, `logged once: ${JSON.stringify(w.logger.errors())}`);
+    // Observations go on: the same (still unbuildable) modem drops and is reconnected.
+    const before = w.mm.log.filter((c) => c.member === 'connect' && c.args[0] === MODEM0).length;
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    const connects = w.mm.log.filter((c) => c.member === 'connect' && c.args[0] === MODEM0).length;
+    assert.equal(connects - before, 1, 'the drop was answered');
+  });
+});
