@@ -12,9 +12,13 @@
  *   - USB and PCI: sysfs, walking up from MM's `Device` (`Physdev` as a fallback), only when sysfs
  *     has it; a missing or foreign sysfs (a container, the kit's private /sys) leaves them ''.
  * Everything sysfs is behind PhysAddrSource so tests (and the agent's own tests) can feed it.
+ * A path that does not exist (ENOENT) is the normal "no such attribute"; any other read error
+ * (EACCES, EIO, a loop) also leaves the address '' but is logged, once per path, so an empty USB
+ * or PCI in the status can be told apart from a modem that has none.
  */
 import { readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Logger } from '../../reconciler/controller.js';
 import type { ModemView } from '../modemmanager/snapshot.js';
 import { ModemPortType } from '../modemmanager/types.js';
 import type { PhysAddrs, WwanCellModule } from '../schemas/types.generated.js';
@@ -45,7 +49,12 @@ export function pciAddrFromSysfsName(name: string): string {
 export interface SysfsOptions {
   /** Prefix for every sysfs path (tests point it at a temporary tree); default '' (the real /sys). */
   readonly root?: string;
+  /** Where read errors other than ENOENT go (once per path); default: nowhere. */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
+
+/** Paths remembered as already logged; past this many, new failing paths are no longer logged. */
+export const SYSFS_ERROR_PATHS_MAX = 1024;
 
 /**
  * Reads sysfs like EVE's getSysDevAddr: from the device directory upwards, the first ancestor whose
@@ -54,21 +63,31 @@ export interface SysfsOptions {
  */
 export function sysfsPhysAddrSource(opts: SysfsOptions = {}): PhysAddrSource {
   const root = opts.root ?? '';
+  const logged = new Set<string>();
+  /** Logs an unexpected read error once per path; ENOENT is the normal "not there" and is silent. */
+  const failed = (err: unknown, path: string, reading: string, devicePath: string): void => {
+    if ((err as { code?: unknown } | null)?.code === 'ENOENT') return;
+    if (logged.has(path) || logged.size >= SYSFS_ERROR_PATHS_MAX) return;
+    logged.add(path);
+    opts.logger?.warn({ err, path, reading, devicePath }, 'cannot read sysfs; USB/PCI address left empty');
+  };
   return {
     sysfsDeviceAddrs(devicePath: string): SysfsAddrs {
       if (!devicePath.startsWith('/sys/')) return NO_ADDRS;
       let dir: string;
+      const device = join(root, devicePath);
       try {
         // MM gives a /sys/devices path; resolve in case it is a class symlink
-        dir = realpathSync(join(root, devicePath));
-      } catch {
+        dir = realpathSync(device);
+      } catch (err) {
+        failed(err, device, 'device', devicePath);
         return NO_ADDRS;
       }
       const stop = realpathOr(join(root, '/sys'));
       let usb = '';
       let pci = '';
       while (dir.startsWith(`${stop}/`) && (usb === '' || pci === '')) {
-        const subsystem = subsystemOf(dir);
+        const subsystem = subsystemOf(dir, (err, path) => failed(err, path, 'subsystem', devicePath));
         const name = basename(dir);
         if (usb === '' && subsystem === 'usb') usb = usbAddrFromSysfsName(name);
         if (pci === '' && subsystem === 'pci') pci = pciAddrFromSysfsName(name);
@@ -83,15 +102,18 @@ function realpathOr(p: string): string {
   try {
     return realpathSync(p);
   } catch {
+    // the root itself: the device path under it did resolve, so the prefix check still holds
     return p;
   }
 }
 
-function subsystemOf(dir: string): string {
+function subsystemOf(dir: string, onError: (err: unknown, path: string) => void): string {
+  const link = join(dir, 'subsystem');
   try {
-    return basename(readlinkSync(join(dir, 'subsystem')));
-  } catch {
-    return ''; // not every directory on the way up has one
+    return basename(readlinkSync(link));
+  } catch (err) {
+    onError(err, link); // ENOENT is normal: not every directory on the way up has one
+    return '';
   }
 }
 

@@ -1,6 +1,6 @@
 /** Physical addresses: ModemManager for Interface/Dev/protocol, sysfs (real tree and fake) for USB/PCI. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -96,6 +96,63 @@ describe('sysfsPhysAddrSource over a sysfs tree', () => {
   test('the real /sys never throws, whatever the path', () => {
     const real = sysfsPhysAddrSource();
     assert.deepEqual(real.sysfsDeviceAddrs('/sys/devices/no-such-device/1-1'), { USB: '', PCI: '' });
+  });
+});
+
+describe('sysfs read errors', () => {
+  const root = mkdtempSync(join(tmpdir(), 'wwan-sysfs-err-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'sys/bus/pci'), { recursive: true });
+  const host = join(root, 'sys/devices/pci0000:00');
+  mkdirSync(join(host, '0000:00:14.0/usb1/1-1'), { recursive: true });
+  symlinkSync(join(root, 'sys/bus/pci'), join(host, '0000:00:14.0/subsystem'));
+  // 'subsystem' that is no link: readlink fails with EINVAL
+  writeFileSync(join(host, '0000:00:14.0/usb1/1-1/subsystem'), 'usb\n');
+  // a device path that loops: realpath fails with ELOOP
+  symlinkSync(join(host, 'loop-b'), join(host, 'loop-a'));
+  symlinkSync(join(host, 'loop-a'), join(host, 'loop-b'));
+
+  const recorder = () => {
+    const lines: { obj: Record<string, unknown>; msg: string }[] = [];
+    return { lines, logger: { warn: (obj: object, msg = '') => lines.push({ obj: { ...obj }, msg }) } };
+  };
+
+  test('a missing path (ENOENT) is normal: nothing logged', () => {
+    const { lines, logger } = recorder();
+    const src = sysfsPhysAddrSource({ root, logger });
+    assert.deepEqual(src.sysfsDeviceAddrs('/sys/devices/pci0000:00/no-such/1-1'), { USB: '', PCI: '' });
+    // usb1 has no subsystem link at all: ENOENT again, silent
+    assert.deepEqual(src.sysfsDeviceAddrs('/sys/devices/pci0000:00/0000:00:14.0/usb1'), {
+      USB: '',
+      PCI: '0000:00:14.0',
+    });
+    assert.deepEqual(lines, []);
+  });
+
+  test('any other error leaves the address empty and is logged once per path, with context', () => {
+    const { lines, logger } = recorder();
+    const src = sysfsPhysAddrSource({ root, logger });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(src.sysfsDeviceAddrs('/sys/devices/pci0000:00/loop-a'), { USB: '', PCI: '' });
+      assert.deepEqual(src.sysfsDeviceAddrs('/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1'), {
+        USB: '',
+        PCI: '0000:00:14.0',
+      });
+    }
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    const [loop, notLink] = lines;
+    assert.equal((loop?.obj.err as NodeJS.ErrnoException | undefined)?.code, 'ELOOP');
+    assert.equal(loop?.obj.devicePath, '/sys/devices/pci0000:00/loop-a');
+    assert.equal(loop?.obj.path, join(root, '/sys/devices/pci0000:00/loop-a'));
+    assert.equal((notLink?.obj.err as NodeJS.ErrnoException | undefined)?.code, 'EINVAL');
+    assert.equal(notLink?.obj.path, join(host, '0000:00:14.0/usb1/1-1/subsystem'));
+    assert.equal(notLink?.obj.reading, 'subsystem');
+    assert.match(notLink?.msg ?? '', /cannot read sysfs/);
+  });
+
+  test('without a logger it still never throws', () => {
+    const src = sysfsPhysAddrSource({ root });
+    assert.deepEqual(src.sysfsDeviceAddrs('/sys/devices/pci0000:00/loop-a'), { USB: '', PCI: '' });
   });
 });
 
