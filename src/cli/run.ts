@@ -9,16 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { toDot } from '../../reconciler/export.js';
 import { WwanAgent } from '../agent/agent.js';
+import { ConfigIntake } from '../agent/intake.js';
 import { buildOutputs } from '../agent/outputs.js';
-import { secretsFromConfig } from '../agent/secrets.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { type ConfigFileError, watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
+import { watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
 import { readGlobalSettings } from '../io/global-config.js';
-import { createLogger, redactConfig, setLogLevel } from '../io/log.js';
+import { createLogger, setLogLevel } from '../io/log.js';
 import { OutputWriter } from '../io/outputs.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
-import type { WwanConfig } from '../schemas/types.generated.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
 
@@ -48,9 +47,6 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   // The observer reads on its own socket: the per-run request count then says what the agent changed.
   const observerNetlink = createNetlinkAdapter();
   const writer = new OutputWriter(cmd.statusDir, logger);
-  let config: WwanConfig | undefined;
-  let fileError: ConfigFileError | undefined;
-  let credentialErrors: ReadonlyMap<string, string> = new Map();
   let scheduled = false;
   const publish = () => {
     if (scheduled || stop.signal.aborted) return;
@@ -58,10 +54,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     setImmediate(() => {
       scheduled = false;
       try {
-        const out = buildOutputs(agent.view(), {
-          fileError: fileError ? `${fileError.message}` : undefined,
-          credentialErrors,
-        });
+        const out = buildOutputs(agent.view(), intake.outputFacts());
         void writer.writeStatus(out.status);
         void writer.writeMetrics(out.metrics);
         if (out.location) void writer.writeLocation(out.location);
@@ -114,25 +107,11 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     requests = now;
   });
 
+  const intake = new ConfigIntake(agent, logger, publish);
   const configWatch = watchConfigFile(cmd.config, {
     signal: stop.signal,
-    onConfig: (cfg) => {
-      config = cfg;
-      fileError = undefined;
-      const s = secretsFromConfig(cfg);
-      credentialErrors = s.errors;
-      logger.info({ config: redactConfig(cfg) }, 'config accepted');
-      agent.setConfig(cfg, s.secrets);
-      publish();
-    },
-    onError: (err) => {
-      fileError = err;
-      logger.error(
-        { file: err.file, kind: err.kind, errors: err.errors },
-        config ? `${err.message}; keeping the last good config` : err.message,
-      );
-      publish();
-    },
+    onConfig: (cfg) => intake.accept(cfg),
+    onError: (err) => intake.reject(err),
   });
   if (cmd.globalConfig) {
     watchGlobalConfigFile(cmd.globalConfig, {
