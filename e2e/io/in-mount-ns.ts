@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DebugFileWriter, GRAPH_FILES } from '../../src/io/debug-files.js';
+import { createStatusWriters, type DebugFileWriter, GRAPH_FILES } from '../../src/io/debug-files.js';
 import { OUTPUT_FILES, OutputWriter } from '../../src/io/outputs.js';
 import type { WwanStatus } from '../../src/schemas/types.generated.js';
 
@@ -65,27 +65,20 @@ async function appearsWithin(path: string, want: RegExp, ms: number): Promise<nu
   return -1;
 }
 
+/** The agent's wiring (createStatusWriters), with a reserve that fits a 64 KiB tmpfs. */
 async function withWriters<T>(
   dir: string,
   retry: typeof WATCH_ONLY | undefined,
   fn: (o: OutputWriter, d: DebugFileWriter) => Promise<T>,
 ): Promise<T> {
-  let debug: DebugFileWriter | undefined;
-  const outputs = new OutputWriter(dir, log, {
-    ...(retry ? { retry } : {}),
-    makeRoom: () => debug?.makeRoom() ?? Promise.resolve(),
-  });
-  debug = new DebugFileWriter(dir, {
-    log,
-    statusFirst: outputs,
-    files: Object.values(GRAPH_FILES),
-    reserveBytes: 8 * 1024,
+  const w = createStatusWriters(dir, log, {
+    outputs: retry ? { retry } : {},
+    debug: { reserveBytes: 8 * 1024 },
   });
   try {
-    return await fn(outputs, debug);
+    return await fn(w.outputs, w.debug);
   } finally {
-    outputs.close();
-    debug.close();
+    w.close();
   }
 }
 

@@ -17,6 +17,7 @@ import { readdir, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../reconciler/controller.js';
 import { type WriteOptions, writeFileAtomic } from './atomic-write.js';
+import { OutputWriter, type OutputWriterOptions } from './outputs.js';
 
 export const DEBUG_FILE_MODE = 0o600;
 /** A graph of a few modems is tens of KiB; 4 MiB is a runaway, not a debug aid. */
@@ -278,3 +279,51 @@ export class DebugFileWriter {
 
 /** The graph export files of `mmagent run` (owned from the start: a previous run may have left them). */
 export const GRAPH_FILES = { json: 'wwan-graph.json', dot: 'wwan-graph.dot' } as const;
+
+export interface StatusWriters {
+  readonly outputs: OutputWriter;
+  readonly debug: DebugFileWriter;
+  /** Every requested write has had its attempt (background retries of failed ones are not waited for). */
+  idle(): Promise<void>;
+  /** Stops retries, watches and pending debug writes (at shutdown, after idle()). */
+  close(): void;
+}
+
+/**
+ * The status writer and the debug-file writer of one directory, wired to each other: debug files
+ * wait for the status and give their space to it (ENOSPC/EDQUOT). The graph files are owned from
+ * the start, so those of a previous run are freed too.
+ */
+export function createStatusWriters(
+  dir: string,
+  log?: Logger,
+  opts: {
+    readonly outputs?: Omit<OutputWriterOptions, 'makeRoom'>;
+    readonly debug?: Omit<DebugFileWriterOptions, 'statusFirst' | 'log'>;
+  } = {},
+): StatusWriters {
+  let debug: DebugFileWriter | undefined;
+  const outputs = new OutputWriter(dir, log, {
+    ...opts.outputs,
+    makeRoom: () => debug?.makeRoom() ?? Promise.resolve(),
+  });
+  const d = new DebugFileWriter(dir, {
+    files: Object.values(GRAPH_FILES),
+    ...opts.debug,
+    ...(log ? { log } : {}),
+    statusFirst: outputs,
+  });
+  debug = d;
+  return {
+    outputs,
+    debug: d,
+    idle: async () => {
+      await outputs.idle();
+      await d.idle();
+    },
+    close: () => {
+      outputs.close();
+      d.close();
+    },
+  };
+}

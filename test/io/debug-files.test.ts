@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type WriteOptions, writeFileAtomic } from '../../src/io/atomic-write.js';
-import { DebugFileWriter, GRAPH_FILES, type StatusGate } from '../../src/io/debug-files.js';
+import {
+  createStatusWriters,
+  DebugFileWriter,
+  GRAPH_FILES,
+  type StatusGate,
+} from '../../src/io/debug-files.js';
 import { OUTPUT_FILES, OutputWriter } from '../../src/io/outputs.js';
 
 function recordingLog() {
@@ -226,30 +231,27 @@ test('makeRoom while a debug write is running: the file is removed once it lands
   });
 });
 
-test('the status writer frees the debug files on ENOSPC and the status is written at once', async () => {
+test('createStatusWriters: on ENOSPC the debug files (a previous run’s too) give way and the status is written at once', async () => {
   await withDir(async (dir) => {
-    // A "filesystem" that is full while the debug files exist.
+    // A "filesystem" that is full while any debug file exists.
     const debugOnDisk = async () => (await readdir(dir)).some((f) => f.startsWith('wwan-graph'));
-    let debug: DebugFileWriter | undefined;
-    const outputs = new OutputWriter(dir, undefined, {
-      makeRoom: () => debug?.makeRoom() ?? Promise.resolve(),
-      writeFile: async (path, data, opts) => {
-        if (await debugOnDisk()) throw enospc();
-        await writeFileAtomic(path, data, opts);
+    const { outputs, debug, idle, close } = createStatusWriters(dir, undefined, {
+      outputs: {
+        writeFile: async (path, data, opts) => {
+          if (await debugOnDisk()) throw enospc();
+          await writeFileAtomic(path, data, opts);
+        },
       },
-    });
-    debug = new DebugFileWriter(dir, {
-      statusFirst: outputs,
-      freeBytes: plenty,
-      files: Object.values(GRAPH_FILES),
+      debug: { freeBytes: plenty },
     });
     await writeFile(join(dir, GRAPH_FILES.dot), 'left by a previous run');
     debug.write(GRAPH_FILES.json, '{}');
-    await debug.idle();
+    await idle();
+    assert.equal(await debugOnDisk(), true);
     assert.equal(await outputs.writeMetrics({ Networks: null }), 'written');
     assert.equal(await readFile(join(dir, OUTPUT_FILES.metrics), 'utf8'), '{"Networks":null}');
     assert.equal(await debugOnDisk(), false);
     assert.equal(outputs.failing, false);
-    outputs.close();
+    close();
   });
 });
