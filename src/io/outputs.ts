@@ -22,7 +22,7 @@
  * lost with the process, as it would be with any write that fails at exit).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import type { Logger } from '../../reconciler/controller.js';
@@ -231,7 +231,7 @@ export class OutputWriter {
     const path = join(this.dir, s.name);
     if (!s.loaded) {
       s.loaded = true;
-      s.last = await readFile(path, 'utf8').catch(() => undefined);
+      s.last = await readIfOurs(path);
     }
     let outcome: WriteOutcome;
     if (s.last === text) outcome = 'unchanged';
@@ -381,4 +381,17 @@ export class OutputWriter {
 function isOurTemp(file: string | null): boolean {
   if (file === null) return false;
   return file.startsWith('.') && file.endsWith('.tmp');
+}
+
+/**
+ * The bytes a previous run left, if they can stand as they are: a file with another mode (an
+ * older agent's, or one narrowed by a umask) is rewritten even when its bytes are the same.
+ */
+async function readIfOurs(path: string): Promise<string | undefined> {
+  try {
+    if (((await stat(path)).mode & 0o7777) !== OUTPUT_FILE_MODE) return undefined;
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined; // missing or unreadable: write it
+  }
 }

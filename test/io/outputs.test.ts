@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -80,6 +80,16 @@ test('a file left by a previous run with the same bytes is not rewritten either'
     const ino = (await stat(join(dir, OUTPUT_FILES.metrics))).ino;
     assert.equal(await new OutputWriter(dir).writeMetrics(metrics), 'unchanged');
     assert.equal((await stat(join(dir, OUTPUT_FILES.metrics))).ino, ino);
+  });
+});
+
+test('a file left by a previous run with the same bytes but another mode is rewritten 0644', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, OUTPUT_FILES.metrics);
+    await writeFile(path, '{"Networks":null}', { mode: 0o600 });
+    await chmod(path, 0o600);
+    assert.equal(await new OutputWriter(dir).writeMetrics(metrics), 'written');
+    assert.equal((await stat(path)).mode & 0o7777, 0o644);
   });
 });
 
