@@ -6,6 +6,7 @@
  */
 import type { Clock, Configurator, Configurators, Item, OpLogEntry, Plan, PlanStep } from './api.js';
 import { PermanentError, systemClock } from './api.js';
+import { withDeadline } from './deadline.js';
 import type { Graph, GraphEditor, GraphNode } from './graph.js';
 import { editGraph } from './graph.js';
 import { MinHeap } from './heap.js';
@@ -111,7 +112,7 @@ export async function apply(
   let running = 0;
   let finished = 0;
 
-  return new Promise<ApplyResult>((resolve) => {
+  return new Promise<ApplyResult>((resolve, reject) => {
     const finishIfDone = () => {
       if (finished < steps.length || running > 0) return;
       let succeeded = 0;
@@ -164,11 +165,13 @@ export async function apply(
         running++;
         const r = runStep(s);
         if (r instanceof Promise) {
-          void r.then((outcome) => {
+          // A throw in our own bookkeeping after an await (e.g. an event listener) must reach the
+          // caller as a rejection, not vanish as an unhandled one and leave the apply hanging.
+          r.then((outcome) => {
             running--;
             onDone(i, s, outcome);
             pump();
-          });
+          }).catch(reject);
         } else {
           running--;
           onDone(i, s, r);
@@ -217,30 +220,33 @@ export async function apply(
         return record(s, startedAt, failure(err), cur, want);
       }
       if (!(result instanceof Promise)) return record(s, startedAt, OK, cur, want);
+      // withDeadline does not subscribe to work it never waits for (signal already aborted): its late
+      // rejection must not surface as an unhandled one.
+      result.catch(() => {});
 
       const timeoutMs = conf.timeoutMs ?? opts.defaultTimeoutMs ?? 30_000;
       const a = ctx.controller();
-      const onAbort = () => a.abort(opts.signal?.reason ?? new Error('cancelled'));
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      let timer: unknown;
-      const stop = new Promise<never>((_, reject) => {
-        timer = clock.setTimeout(() => {
-          a.abort(new TimeoutError(`${s.op} ${formatRef(s.ref)} timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-        if (a.signal.aborted) reject(a.signal.reason);
-        else a.signal.addEventListener('abort', () => reject(a.signal.reason), { once: true });
-      });
-      return Promise.race([result, stop])
-        .then(
-          () => OK,
-          (err: unknown) => failure(err),
-        )
-        .then((o: StepOutcome) => {
-          clock.clearTimeout(timer);
-          opts.signal?.removeEventListener('abort', onAbort);
-          stop.catch(() => {});
-          return record(s, startedAt, o, cur, want);
-        });
+      // The configurator's own signal must say why it lost (timeout or cancellation), so the error
+      // factories also abort it: the call can stop its I/O while we move on.
+      return withDeadline(result, {
+        timeoutMs,
+        signal: opts.signal,
+        clock,
+        onTimeout: () => {
+          const e = new TimeoutError(`${s.op} ${formatRef(s.ref)} timed out after ${timeoutMs} ms`);
+          a.abort(e);
+          return e;
+        },
+        onAbort: (reason) => {
+          const e =
+            reason instanceof Error ? reason : new Error(reason === undefined ? 'cancelled' : String(reason));
+          a.abort(e);
+          return e;
+        },
+      }).then(
+        () => record(s, startedAt, OK, cur, want),
+        (err: unknown) => record(s, startedAt, failure(err), cur, want),
+      );
     };
 
     pump();
