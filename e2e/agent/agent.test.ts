@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
 import { validateAgainst } from '../../src/schemas/validate.js';
 import { skipUnless } from '../harness/require.js';
-import { type AgentWorld, modemA, modemB, network, withAgentWorld } from './world.js';
+import { kernel, kernelEventually, modemA, modemB, network, withAgentWorld } from './world.js';
 
 const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
 
@@ -27,59 +27,6 @@ const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null })
   const n = net(s, label);
   return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
 };
-
-interface Addr {
-  ifname: string;
-  addr_info: { local: string; prefixlen: number; family: string }[];
-}
-interface Route {
-  dst: string;
-  gateway?: string;
-  dev: string;
-  metric?: number;
-  protocol?: string;
-}
-
-function kernel(w: AgentWorld, ifname: string) {
-  const addrs = w.ns
-    .ipJson<Addr[]>(['addr', 'show', 'dev', ifname])
-    .flatMap((a) => a.addr_info)
-    .filter((a) => !a.local.startsWith('fe80'))
-    .map((a) => `${a.local}/${a.prefixlen}`)
-    .sort();
-  const routes = [
-    ...w.ns.ipJson<Route[]>(['-4', 'route', 'show', 'dev', ifname]),
-    ...w.ns.ipJson<Route[]>(['-6', 'route', 'show', 'dev', ifname]),
-  ]
-    .filter((r) => r.dst === 'default')
-    .map((r) => `default${r.gateway ? ` via ${r.gateway}` : ''} metric ${r.metric ?? 0}`)
-    .sort();
-  const link = w.ns.ipJson<{ mtu: number; flags: string[] }[]>(['link', 'show', 'dev', ifname])[0];
-  return { addrs, routes, mtu: link?.mtu, up: link?.flags.includes('UP') };
-}
-
-/**
- * Waits until the kernel matches (addresses and routes appear a moment after the status); fails
- * with the last state seen when it does not within the time.
- */
-async function kernelEventually(
-  w: AgentWorld,
-  ifname: string,
-  check: (k: ReturnType<typeof kernel>) => boolean,
-  timeoutMs = 15_000,
-) {
-  const end = Date.now() + timeoutMs;
-  let k = kernel(w, ifname);
-  while (!check(k)) {
-    if (Date.now() >= end)
-      assert.fail(
-        `${ifname} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(k)}`,
-      );
-    await new Promise((r) => setTimeout(r, 50));
-    k = kernel(w, ifname);
-  }
-  return k;
-}
 
 describe('mmagent run (simulator + netns)', () => {
   test('first connect: dual stack on wwan0; identical config again costs nothing; MTU and metric changes cost one change each', async (t) => {

@@ -4,6 +4,8 @@
  * `mmagent run` program started inside the namespace, fed through its config file and read through
  * its status files, its JSON log, and the kernel (`ip -n NS -j ...`).
  */
+
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,59 @@ import type { WwanConfig, WwanStatus } from '../../src/schemas/types.generated.j
 import { type Netns, withNetns } from '../harness/netns.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Addr {
+  ifname: string;
+  addr_info: { local: string; prefixlen: number; family: string }[];
+}
+interface Route {
+  dst: string;
+  gateway?: string;
+  dev: string;
+  metric?: number;
+  protocol?: string;
+}
+
+export function kernel(w: AgentWorld, ifname: string) {
+  const addrs = w.ns
+    .ipJson<Addr[]>(['addr', 'show', 'dev', ifname])
+    .flatMap((a) => a.addr_info)
+    .filter((a) => !a.local.startsWith('fe80'))
+    .map((a) => `${a.local}/${a.prefixlen}`)
+    .sort();
+  const routes = [
+    ...w.ns.ipJson<Route[]>(['-4', 'route', 'show', 'dev', ifname]),
+    ...w.ns.ipJson<Route[]>(['-6', 'route', 'show', 'dev', ifname]),
+  ]
+    .filter((r) => r.dst === 'default')
+    .map((r) => `default${r.gateway ? ` via ${r.gateway}` : ''} metric ${r.metric ?? 0}`)
+    .sort();
+  const link = w.ns.ipJson<{ mtu: number; flags: string[] }[]>(['link', 'show', 'dev', ifname])[0];
+  return { addrs, routes, mtu: link?.mtu, up: link?.flags.includes('UP') };
+}
+
+/**
+ * Waits until the kernel matches (addresses and routes appear a moment after the status); fails
+ * with the last state seen when it does not within the time.
+ */
+export async function kernelEventually(
+  w: AgentWorld,
+  ifname: string,
+  check: (k: ReturnType<typeof kernel>) => boolean,
+  timeoutMs = 15_000,
+) {
+  const end = Date.now() + timeoutMs;
+  let k = kernel(w, ifname);
+  while (!check(k)) {
+    if (Date.now() >= end)
+      assert.fail(
+        `${ifname} did not reach the expected state in ${timeoutMs} ms; last seen: ${JSON.stringify(k)}`,
+      );
+    await new Promise((r) => setTimeout(r, 50));
+    k = kernel(w, ifname);
+  }
+  return k;
+}
 
 export interface LogLine {
   readonly msg?: string;
@@ -34,7 +89,7 @@ export interface AgentWorld {
   readonly resolvDir: string;
   readonly logs: LogLine[];
   /** Replaces the config file atomically (write + rename), as EVE's publisher does. */
-  writeConfig(cfg: WwanConfig | string): Promise<void>;
+  writeConfig(cfg: WwanConfig | string | Uint8Array): Promise<void>;
   readStatus(): Promise<WwanStatus | undefined>;
   /** Resolves with the first status for which `pred` holds (polls the file; bounded). */
   waitStatus(pred: (s: WwanStatus) => boolean, what: string, timeoutMs?: number): Promise<WwanStatus>;
@@ -77,9 +132,9 @@ export async function withAgentOn<T>(
   let agent: ChildProcess | undefined;
   const logs: LogLine[] = [];
   let stderr = '';
-  const writeConfig = async (cfg: WwanConfig | string) => {
+  const writeConfig = async (cfg: WwanConfig | string | Uint8Array) => {
     const tmp = `${configFile}.tmp`;
-    await writeFile(tmp, typeof cfg === 'string' ? cfg : JSON.stringify(cfg));
+    await writeFile(tmp, typeof cfg === 'string' || cfg instanceof Uint8Array ? cfg : JSON.stringify(cfg));
     await rename(tmp, configFile);
   };
   try {

@@ -304,6 +304,7 @@ export class WwanAgent {
       netlink: this.opts.observerNetlink ?? this.opts.netlink,
       ifnames: next,
       resolvDir: this.opts.resolvDir,
+      logger: this.opts.logger,
       onChange: () => {
         if (this.netObserver === obs) this.refresh('kernel state changed');
       },

@@ -4,18 +4,16 @@
  * writes WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json atomically. Bad input is logged
  * and reported in the status; the last good config stays in force; SIGTERM stops cleanly.
  */
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { toDot } from '../../reconciler/export.js';
 import { WwanAgent } from '../agent/agent.js';
 import { ConfigIntake } from '../agent/intake.js';
 import { buildOutputs } from '../agent/outputs.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
+import { createStatusWriters, GRAPH_FILES } from '../io/debug-files.js';
 import { readGlobalSettings } from '../io/global-config.js';
 import { createLogger, setLogLevel } from '../io/log.js';
-import { OutputWriter } from '../io/outputs.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
@@ -46,7 +44,9 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   const netlink = createNetlinkAdapter();
   // The observer reads on its own socket: the per-run request count then says what the agent changed.
   const observerNetlink = createNetlinkAdapter();
-  const writer = new OutputWriter(cmd.statusDir, logger);
+  // Status files first; the debug graph files only after them and never at their expense.
+  const files = createStatusWriters(cmd.statusDir, logger);
+  const writer = files.outputs;
   let scheduled = false;
   const publish = () => {
     if (scheduled || stop.signal.aborted) return;
@@ -70,24 +70,21 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     observerNetlink,
     resolvDir: cmd.resolvDir,
     logger,
-    physAddrs: sysfsPhysAddrSource(),
+    physAddrs: sysfsPhysAddrSource({ logger }),
     onChange: publish,
   });
 
   // After every run, the graph for people debugging (as EVE's /run/nim-*-state.dot, plus JSON with
-  // states, reasons and the plan). Written only when it changed, one write at a time.
+  // states, reasons and the plan). Written only when it changed.
   let lastGraph = '';
-  let graphWrites: Promise<unknown> = Promise.resolve();
   agent.controller.on((e) => {
     if (e.type !== 'run-finished') return;
     const graph = agent.graphExport();
     const json = `${JSON.stringify(graph, null, 2)}\n`;
     if (json === lastGraph) return;
     lastGraph = json;
-    graphWrites = graphWrites
-      .then(() => writeFileAtomic(join(cmd.statusDir, 'wwan-graph.json'), json))
-      .then(() => writeFileAtomic(join(cmd.statusDir, 'wwan-graph.dot'), toDot(graph)))
-      .catch((err: unknown) => logger.warn({ err }, 'cannot write the graph files'));
+    files.debug.write(GRAPH_FILES.json, json);
+    files.debug.write(GRAPH_FILES.dot, toDot(graph));
   });
 
   // One line per reconcile with the kernel requests it cost (the controller logs what and why).
@@ -131,8 +128,8 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     stop.signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   await agent.stop();
-  await writer.idle();
-  await graphWrites;
+  await files.idle();
+  files.close();
   await mm.close();
   netlink.close();
   observerNetlink.close();

@@ -1,0 +1,180 @@
+/**
+ * The agent under bad input and a flapping network, end to end (`mmagent run` in a netns against the
+ * simulator): bad config files never stop it nor reach ModemManager, a drop right after a reconnect is
+ * answered at once, and the files it writes give nothing away.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
+import { skipUnless } from '../harness/require.js';
+import { type AgentWorld, kernelEventually, modemA, network, withAgentWorld } from './world.js';
+
+const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
+
+const cfgOf = (...networks: NonNullable<WwanConfig['Networks']>): WwanConfig => ({
+  DPCKey: 'e2e',
+  DPCTimestamp: '2026-11-24T10:00:00Z',
+  Networks: networks,
+});
+const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string) =>
+  (s.Networks ?? []).find((n) => n.LogicalLabel === label);
+const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
+  const n = net(s, label);
+  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
+};
+
+/** Waits (bounded) until the simulator has seen a Connect since `mark`; returns when it arrived. */
+async function connectSince(w: AgentWorld, mark: number, what: string, timeoutMs = 10_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const c = w.sim.recorder.stateChangingCalls({ since: mark }).find((x) => x.member === 'Connect');
+    if (c) return c.time;
+    assert.ok(Date.now() < end, `no Connect within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('mmagent run: bad input and a flapping network', () => {
+  test('bad config files are reported, change nothing and stop nothing: the config in force still reconnects, a good one applies', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+      await w.settle();
+      const bad: { what: string; content: string | Uint8Array; error: RegExp }[] = [
+        {
+          what: '200,000 unclosed [',
+          content: '['.repeat(200_000),
+          error: /wwan-config\.json.*(JSON|nest)/i,
+        },
+        {
+          what: "a LogicalLabel with '/'",
+          content: JSON.stringify(cfgOf(network('modem/a', 'wwan0'))),
+          error: /LogicalLabel/,
+        },
+        {
+          what: 'MTU 1',
+          content: JSON.stringify(cfgOf(network('modem-a', 'wwan0', { MTU: 1 }))),
+          error: /MTU/,
+        },
+        {
+          what: 'a global config given as the WwanConfig',
+          content: JSON.stringify({ GlobalSettings: { 'debug.default.loglevel': { StrValue: 'info' } } }),
+          error: /global config|GlobalSettings/i,
+        },
+        {
+          what: 'invalid UTF-8',
+          content: Buffer.concat([Buffer.from('{"DPCKey":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+          error: /UTF-8/,
+        },
+      ];
+      for (const b of bad) {
+        const mark = w.sim.recorder.mark();
+        await w.writeConfig(b.content);
+        const s = await w.waitStatus((x) => b.error.test(net(x, 'modem-a')?.ConfigError ?? ''), b.what);
+        assert.match(
+          net(s, 'modem-a')?.ConfigError ?? '',
+          /wwan-config\.json/,
+          `${b.what}: the file is named`,
+        );
+        await w.settle(300);
+        assert.deepEqual(
+          w.sim.recorder.stateChangingCalls({ since: mark }).map((c) => c.member),
+          [],
+          `${b.what}: nothing reached ModemManager`,
+        );
+      }
+      // The config in force is still served: a drop is answered although the file on disk is bad.
+      const mark = w.sim.recorder.mark();
+      const dropAt = Date.now();
+      w.sim.dropBearer('A');
+      const at = await connectSince(w, mark, 'reconnect while the file is bad');
+      t.diagnostic(`with a bad file on disk, Connect ${at - dropAt} ms after the drop`);
+      await w.waitStatus(online('modem-a'), 'online again');
+      // A good config applies at once.
+      await w.writeConfig(cfgOf(network('modem-a', 'wwan0', { MTU: 1400 })));
+      await w.waitStatus((x) => (net(x, 'modem-a')?.ConfigError ?? 'x') === '', 'ConfigError cleared');
+      await kernelEventually(w, 'wwan0', (x) => x.mtu === 1400);
+    });
+  });
+
+  test('a drop a few milliseconds after a reconnect is answered in milliseconds', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await w.settle();
+      const figures: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        let mark = w.sim.recorder.mark();
+        w.sim.dropBearer('A');
+        await connectSince(w, mark, `reconnect ${round}`);
+        // Drop again the moment the new bearer is up: within a few ms of the reconnect.
+        const end = Date.now() + 10_000;
+        let dropped: string[] = [];
+        while (dropped.length === 0) {
+          assert.ok(Date.now() < end, 'the reconnect never completed');
+          mark = w.sim.recorder.mark();
+          dropped = w.sim.dropBearer('A');
+          if (dropped.length === 0) await new Promise((r) => setTimeout(r, 1));
+        }
+        const dropAt = Date.now();
+        const at = await connectSince(
+          w,
+          mark,
+          `reconnect after the drop right after reconnect ${round}`,
+          5_000,
+        );
+        figures.push(at - dropAt);
+        await w.waitStatus(online('modem-a'), 'online again');
+        await w.settle(300);
+      }
+      t.diagnostic(`drop right after a reconnect -> Connect in ${figures.join(', ')} ms`);
+      assert.ok(
+        figures.every((ms) => ms < 1000),
+        `answered in ${figures.join(', ')} ms`,
+      );
+    });
+  });
+
+  test('files only root needs are 0600, and no output holds an unkeyed digest of the credentials', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const user = 'user';
+    const password = 'hunter2';
+    const config = cfgOf(
+      network('modem-a', 'wwan0', {
+        AccessPoint: {
+          Activated: true,
+          APN: 'internet',
+          IPType: 'ipv4v6',
+          CleartextCredentials: { Username: user, Password: password },
+        },
+      }),
+    );
+    await withAgentWorld({ modems: [modemA()], config }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      await w.settle();
+      for (const f of ['wwan-graph.json', 'wwan-graph.dot']) {
+        const st = await stat(join(w.statusDir, f));
+        assert.equal(st.mode & 0o777, 0o600, `${f} is 0600`);
+      }
+      for (const f of ['WwanStatus.json', 'WwanMetrics.json']) {
+        const st = await stat(join(w.statusDir, f));
+        assert.equal(st.mode & 0o777, 0o644, `${f} stays readable by other EVE services`);
+      }
+      const sha = createHash('sha256').update(`${user}\u0000${password}`).digest('hex');
+      const graph = await readFile(join(w.statusDir, 'wwan-graph.json'), 'utf8');
+      const digest = /"credentials":\s*"([0-9a-f]+)"/.exec(graph)?.[1];
+      assert.ok(digest, 'the spec carries a digest, so a password change is still a change');
+      assert.ok(!sha.startsWith(digest), 'the digest is not a prefix of SHA-256(user, password)');
+      for (const f of ['WwanStatus.json', 'WwanMetrics.json', 'wwan-graph.json', 'wwan-graph.dot']) {
+        const text = await readFile(join(w.statusDir, f), 'utf8');
+        assert.ok(!text.includes(password) && !text.includes(sha.slice(0, 12)), `${f} gives nothing away`);
+      }
+    });
+  });
+});
