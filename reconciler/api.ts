@@ -53,7 +53,7 @@ export interface Item<S extends Json = Json> {
   readonly label?: string;
 }
 
-/** A predicate implementation: pure, cheap, total (must not throw). */
+/** A predicate implementation: pure, cheap, total. One that throws fails the item that depends (Plan.hookErrors). */
 export type PredicateFn = (spec: Json, args: Json | undefined) => boolean;
 export type Predicates = Readonly<Record<string, PredicateFn>>;
 
@@ -79,7 +79,8 @@ export interface Configurator<S extends Json = Json> {
   delete(item: Item<S>, ctx: OpContext): Promise<void> | void;
   /**
    * Whether a change from `oldItem` to `newItem` (`patch` is the RFC 6902 diff of the specs) needs a
-   * delete + create instead of a modify. Return a short human reason (truthy) or false.
+   * delete + create instead of a modify. Return a short human reason (truthy) or false. A throw fails
+   * this item (no step, the error in its status; see Plan.hookErrors), never the run.
    */
   needsRecreate?(oldItem: Item<S>, newItem: Item<S>, patch: readonly Operation[]): string | false;
   /** Per-call timeout in milliseconds (default: `ApplyOptions.defaultTimeoutMs`). */
@@ -158,14 +159,35 @@ export interface PendingItem {
   readonly detail: string;
 }
 
-/** An item held back by its retry backoff. */
+/** An item held back by its retry backoff, or by flap damping (`damped`). */
 export interface DeferredItem {
   readonly ref: ItemRef;
   readonly nextAttemptAt: number;
+  /** The last failure's message ('' when it is held for another reason, e.g. damping). */
   readonly lastError: string;
   readonly attempts: number;
   /** The failure is permanent: no retry until the desired spec changes. */
   readonly permanent?: boolean;
+  /** Held by flap damping, not by a failure: why, for people ("damped: 4 drifts in 9 s, next repair in 2 s"). */
+  readonly damped?: string;
+}
+
+/**
+ * A configurator hook or a predicate that threw while planning. It is the failure of `ref` (the item
+ * whose hook it is, or whose dependency the predicate tests): no step is planned for it, its dependents
+ * that do not exist yet wait for it, and every other item is planned as usual.
+ */
+export interface HookError {
+  readonly ref: ItemRef;
+  readonly label?: string;
+  readonly hook: 'needsRecreate' | 'predicate';
+  /** The predicate that threw and the dependency it was tested on (`hook: 'predicate'`). */
+  readonly predicate?: PredicateRef;
+  readonly dependency?: ItemRef;
+  /** The thrown error's message. */
+  readonly error: string;
+  /** One sentence naming the hook, e.g. "needsRecreate threw: boom"; it becomes the item's lastError. */
+  readonly detail: string;
 }
 
 export interface Plan {
@@ -175,6 +197,8 @@ export interface Plan {
   /** Each cycle as the list of items around it (first item repeated at the end). */
   readonly cycles: readonly (readonly ItemRef[])[];
   readonly deferred: readonly DeferredItem[];
+  /** Hooks and predicates that threw, one per item, sorted by key (the controller makes them item failures). */
+  readonly hookErrors: readonly HookError[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -208,10 +232,11 @@ export interface ItemStatus {
   readonly permanent?: boolean;
   /** Failed attempts since the spec last changed. */
   readonly attempts: number;
-  /** When the next attempt may run (clock ms); absent when not failed. */
+  /** When the next attempt may run (clock ms): a failed item's retry, or a damped item's next repair. */
   readonly nextAttemptAt?: number;
   /** Canonical spec key of the desired item the failure was about: a new spec resets the backoff. */
   readonly failedSpecKey?: string;
+  /** Why it waits: for a dependency, or "damped: …" while flap damping holds its repair. */
   readonly pendingReason?: string;
   readonly updatedAt: number;
 }

@@ -7,6 +7,7 @@
 import type { Clock, Configurator, Configurators, Item, OpLogEntry, Plan, PlanStep } from './api.js';
 import { PermanentError, systemClock } from './api.js';
 import { withDeadline } from './deadline.js';
+import { errorText } from './errors.js';
 import type { Graph, GraphEditor, GraphNode } from './graph.js';
 import { editGraph } from './graph.js';
 import { MinHeap } from './heap.js';
@@ -306,7 +307,4 @@ function isPermanent(err: unknown): boolean {
   );
 }
 
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
+export { errorText };

@@ -4,14 +4,22 @@
  * and current state. Triggers are coalesced with their reasons; one run at a time; the next run is
  * scheduled at the earliest retry time. The controller is the single writer of both graphs, so callers
  * never pause their watchers: observations that arrive during a run are folded in and trigger a new one.
+ *
+ * A run never rejects: a hook that throws is that item's failure (Plan.hookErrors → a failed status),
+ * and anything else that throws in a run is logged, recorded in the run history and retried on the
+ * shared backoff, while the loop keeps answering triggers. Managed items that observations keep
+ * knocking out of sync are flap-damped (damping.ts).
  */
 import type { Clock, Configurators, ItemStatus, OpLogEntry, Plan, Predicates } from './api.js';
 import { systemClock } from './api.js';
 import { type ApplyEvent, type ApplyResult, apply, applyEdits } from './apply.js';
+import { Backoff } from './backoff.js';
+import { type DampingInfo, type DampingOptions, FlapDamper } from './damping.js';
+import { errorText } from './errors.js';
 import type { ClusterPath, Graph, GraphEditor } from './graph.js';
 import { editGraph, emptyGraph } from './graph.js';
-import { keyOf } from './item.js';
-import { plan as makePlan } from './plan.js';
+import { formatRef, keyOf } from './item.js';
+import { type Hold, plan as makePlan } from './plan.js';
 import { type BackoffPolicy, defaultBackoff, nextRetryAt, nextStatuses } from './retry.js';
 
 /** A pino-compatible logger subset. */
@@ -35,6 +43,11 @@ export interface ControllerOptions {
   readonly logger?: Logger;
   /** How many past runs `history()` keeps (default 100). */
   readonly historyLimit?: number;
+  /**
+   * Flap damping of items that observations keep knocking out of sync (default on: 3 drifts in 60 s
+   * are repaired at once, then each repair waits 1 s, 2 s, 4 s … up to 5 min). `false` turns it off.
+   */
+  readonly damping?: DampingOptions | false;
 }
 
 /** The record of one reconcile run. */
@@ -48,6 +61,8 @@ export interface RunRecord {
   readonly succeeded: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Set when the run broke on an unexpected error (a bug, not an item failure); it is retried. */
+  readonly error?: string;
 }
 
 export interface ControllerState {
@@ -59,6 +74,8 @@ export interface ControllerState {
   /** Steps started and not finished in the run under way (step id → start time). */
   readonly inProgress: ReadonlyMap<string, number>;
   readonly nextRetryAt?: number;
+  /** Items with a drift history (flap damping), with the hold and its reason while one is in force. */
+  readonly damping: ReadonlyMap<string, DampingInfo>;
 }
 
 export type ControllerEvent =
@@ -90,11 +107,22 @@ export class Controller {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly abort = new AbortController();
   private readonly clock: Clock;
+  private readonly damper: FlapDamper | undefined;
+  /** Backs off the retries of runs that broke on an unexpected error; reset by a run that completes. */
+  private readonly crashBackoff: Backoff;
+  private crashRetryAt: number | undefined;
+  /** The clock time of the last plan: retries due by then were seen by it. */
+  private lastPlanAt: number | undefined;
+  /** The last unexpected run error and how often it repeated, so a recurring one is logged once. */
+  private lastCrash: { message: string; repeats: number } | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.desired = emptyGraph(opts.name);
     this.current = emptyGraph(opts.name);
+    this.damper =
+      opts.damping === false ? undefined : new FlapDamper(opts.damping ?? {}, opts.random, opts.logger);
+    this.crashBackoff = new Backoff(opts.backoff ?? defaultBackoff, opts.random);
   }
 
   /** Replaces the desired graph (build it with `syncGraph(state().desired, items)` to keep diffs incremental). */
@@ -109,9 +137,11 @@ export class Controller {
    * system (put with `observed: true` so a difference from the desired spec is reported as drift).
    */
   observe(recipe: (e: GraphEditor) => void, reason = 'observation changed'): void {
-    const next = editGraph(this.current, recipe);
-    if (next === this.current) return;
+    const prev = this.current;
+    const next = editGraph(prev, recipe);
+    if (next === prev) return;
     this.current = next;
+    this.damper?.observe(prev, next, this.desired, this.clock.now());
     this.emit({ type: 'observed', reason });
     this.trigger(reason);
   }
@@ -119,12 +149,15 @@ export class Controller {
   /** Asks for a reconcile; reasons are coalesced until the run starts. */
   trigger(reason: string): void {
     if (this.stopped) return;
-    this.reasons.add(reason);
+    // Distinct reasons between two runs are few; a caller that makes each one unique (a timestamp in
+    // it) must not grow the set while a long run is under way.
+    if (this.reasons.size < maxReasons) this.reasons.add(reason);
+    else this.reasons.add('more reasons');
     if (this.running || this.scheduled) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      void this.run();
+      this.run().catch((err: unknown) => this.crashed(err, { where: 'run loop' }));
     });
   }
 
@@ -137,6 +170,7 @@ export class Controller {
       running: this.running,
       inProgress: new Map(this.inProgress),
       ...(this.retryAt !== undefined ? { nextRetryAt: this.retryAt } : {}),
+      damping: this.damper?.info() ?? new Map(),
     };
   }
 
@@ -147,7 +181,8 @@ export class Controller {
 
   /** A plan from the present state without applying it (dry run). */
   preview(scope?: ClusterPath): Plan {
-    return makePlan(this.current, this.desired, this.planOptions(scope));
+    const now = this.clock.now();
+    return makePlan(this.current, this.desired, this.planOptions(now, this.holdsAt(now), scope));
   }
 
   on(listener: (e: ControllerEvent) => void): () => void {
@@ -168,17 +203,23 @@ export class Controller {
     this.abort.abort(new Error('controller stopped'));
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.damper?.clear();
     await this.idle();
   }
 
-  private planOptions(scope?: ClusterPath) {
+  private planOptions(now: number, holds: ReadonlyMap<string, Hold>, scope?: ClusterPath) {
     return {
       ...(this.opts.predicates ? { predicates: this.opts.predicates } : {}),
       configurators: this.opts.configurators,
       statuses: this.statuses,
-      now: this.clock.now(),
+      now,
+      ...(holds.size > 0 ? { holds } : {}),
       ...(scope ? { scope } : {}),
     };
+  }
+
+  private holdsAt(now: number): ReadonlyMap<string, Hold> {
+    return this.damper?.holds(this.current, this.desired, now) ?? noHolds;
   }
 
   private emit(e: ControllerEvent): void {
@@ -198,13 +239,81 @@ export class Controller {
       while (this.reasons.size > 0 && !this.stopped) {
         const reasons = [...this.reasons].sort();
         this.reasons.clear();
-        await this.runOnce(reasons);
+        const id = ++this.runId;
+        const startedAt = this.clock.now();
+        try {
+          await this.runOnce(id, startedAt, reasons);
+          this.recovered();
+        } catch (err) {
+          this.crashed(err, { run: id, reasons });
+          this.recordCrash(id, startedAt, reasons, err);
+        } finally {
+          // Steps of a broken run never report their end: forget them, they are not under way.
+          this.inProgress.clear();
+        }
       }
     } finally {
       this.running = false;
-      this.scheduleRetry();
+      try {
+        this.scheduleRetry();
+      } catch (err) {
+        this.crashed(err, { where: 'scheduling the next run' });
+      }
       this.settleIdle();
     }
+  }
+
+  /** An unexpected error (a bug, not an item failure): logged once per distinct message, retried. */
+  private crashed(err: unknown, context: object): void {
+    const message = errorText(err);
+    if (this.lastCrash?.message === message) {
+      this.lastCrash.repeats++;
+      this.opts.logger?.debug(
+        { ...context, err, repeats: this.lastCrash.repeats },
+        'reconcile run failed again',
+      );
+    } else {
+      this.lastCrash = { message, repeats: 0 };
+      this.opts.logger?.error({ ...context, err }, 'reconcile run failed: unexpected error, will retry');
+    }
+    if (this.stopped) return;
+    this.crashRetryAt = this.clock.now() + this.crashBackoff.next();
+  }
+
+  private recovered(): void {
+    if (this.lastCrash) {
+      this.opts.logger?.info(
+        { failedRuns: this.lastCrash.repeats + 1, lastError: this.lastCrash.message },
+        'reconcile runs work again',
+      );
+    }
+    this.lastCrash = undefined;
+    this.crashRetryAt = undefined;
+    this.crashBackoff.reset();
+  }
+
+  private recordCrash(id: number, startedAt: number, reasons: readonly string[], err: unknown): void {
+    const empty: Plan = { steps: [], pending: [], cycles: [], deferred: [], hookErrors: [] };
+    const record: RunRecord = {
+      id,
+      reasons,
+      startedAt,
+      endedAt: this.clock.now(),
+      plan: this.lastPlan ?? empty,
+      log: [],
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      error: errorText(err),
+    };
+    this.pushRecord(record);
+    this.emit({ type: 'run-finished', record });
+  }
+
+  private pushRecord(record: RunRecord): void {
+    this.runs.push(record);
+    const limit = Math.max(0, this.opts.historyLimit ?? 100);
+    while (this.runs.length > limit) this.runs.shift();
   }
 
   private settleIdle(): void {
@@ -212,12 +321,12 @@ export class Controller {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private async runOnce(reasons: readonly string[]): Promise<void> {
-    const id = ++this.runId;
-    const startedAt = this.clock.now();
+  private async runOnce(id: number, startedAt: number, reasons: readonly string[]): Promise<void> {
     const desired = this.desired;
     const base = this.current;
-    const p = makePlan(base, desired, this.planOptions());
+    const holds = this.holdsAt(startedAt);
+    this.lastPlanAt = startedAt;
+    const p = makePlan(base, desired, this.planOptions(startedAt, holds));
     this.lastPlan = p;
     this.emit({ type: 'run-started', id, reasons, plan: p });
     let result: ApplyResult | undefined;
@@ -241,11 +350,14 @@ export class Controller {
       // Observations made during the apply are newer than the plan: keep them, add the apply's effects.
       this.current = this.current === base ? result.current : applyEdits(this.current, result.edits);
     }
-    this.statuses = nextStatuses(this.statuses, p, result, this.current, desired, {
+    const before = this.statuses;
+    const statuses = nextStatuses(before, p, result, this.current, desired, {
       now: this.clock.now(),
       policy: this.opts.backoff ?? defaultBackoff,
       ...(this.opts.random ? { random: this.opts.random } : {}),
     });
+    this.statuses = this.damper ? this.damper.overlay(statuses, holds) : statuses;
+    this.logHookErrors(p, before);
     const record: RunRecord = {
       id,
       reasons,
@@ -257,8 +369,7 @@ export class Controller {
       failed: result?.failed ?? 0,
       skipped: result?.skipped ?? 0,
     };
-    this.runs.push(record);
-    if (this.runs.length > (this.opts.historyLimit ?? 100)) this.runs.shift();
+    this.pushRecord(record);
     this.logRun(record);
     this.emit({ type: 'run-finished', record });
   }
@@ -277,7 +388,14 @@ export class Controller {
       steps,
       pending: r.plan.pending.map((p) => `${keyOf(p.ref)} waits for ${keyOf(p.waitingFor)}: ${p.detail}`),
       ...(r.plan.cycles.length > 0 ? { cycles: r.plan.cycles.map((c) => c.map(keyOf).join(' -> ')) } : {}),
-      ...(r.plan.deferred.length > 0 ? { deferred: r.plan.deferred.map((d) => keyOf(d.ref)) } : {}),
+      ...(r.plan.deferred.length > 0
+        ? {
+            deferred: r.plan.deferred.map((d) => (d.damped ? `${keyOf(d.ref)} (${d.damped})` : keyOf(d.ref))),
+          }
+        : {}),
+      ...(r.plan.hookErrors.length > 0
+        ? { hookErrors: r.plan.hookErrors.map((h) => `${keyOf(h.ref)}: ${h.detail}`) }
+        : {}),
       ...(errors.length > 0 ? { errors } : {}),
     };
     if (errors.length > 0 || r.plan.cycles.length > 0) log.warn(fields, 'reconciled with errors');
@@ -285,9 +403,34 @@ export class Controller {
     else log.debug(fields, 'reconciled: no changes');
   }
 
+  /**
+   * A hook error is an item failure, logged when it starts or its message changes: inside its backoff
+   * the item is deferred and the hook not called again, and a retry that throws the same is not news.
+   */
+  private logHookErrors(p: Plan, before: ReadonlyMap<string, ItemStatus>): void {
+    const log = this.opts.logger;
+    if (!log) return;
+    for (const h of p.hookErrors) {
+      const k = keyOf(h.ref);
+      const fields = {
+        item: formatRef(h.ref),
+        hook: h.hook,
+        ...(h.predicate ? { predicate: h.predicate.name, dependency: formatRef(h.dependency!) } : {}),
+        error: h.error,
+        attempts: this.statuses.get(k)?.attempts ?? 1,
+      };
+      if (before.get(k)?.lastError === h.detail) log.debug(fields, 'hook failed again');
+      else log.warn(fields, `item failed: ${h.detail}`);
+    }
+  }
+
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const at = nextRetryAt(this.statuses);
+    const now = this.clock.now();
+    const at = earliest(
+      earliest(nextRetryAt(this.statuses, this.lastPlanAt), this.damper?.nextWakeAt(this.lastPlanAt ?? now)),
+      this.crashRetryAt,
+    );
     if (at === this.retryAt && this.retryTimer !== undefined) return;
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -297,7 +440,20 @@ export class Controller {
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.retryAt = undefined;
-      this.trigger('retry due');
+      this.trigger(
+        this.crashRetryAt !== undefined && this.crashRetryAt <= this.clock.now()
+          ? 'retry after error'
+          : 'retry due',
+      );
     }, delay);
   }
+}
+
+const maxReasons = 64;
+const noHolds: ReadonlyMap<string, Hold> = new Map();
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }

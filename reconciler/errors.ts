@@ -41,3 +41,9 @@ export class NameCollisionError extends GraphError {
 export class InvalidClusterError extends GraphError {
   override readonly name = 'InvalidClusterError';
 }
+
+/** The message of anything thrown, for logs and statuses (an Error's message, else its string). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

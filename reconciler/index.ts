@@ -20,6 +20,7 @@ export {
   type Logger,
   type RunRecord,
 } from './controller.js';
+export { type DampingInfo, type DampingOptions, FlapDamper } from './damping.js';
 export { type DeadlineOptions, type TimerClock, withDeadline } from './deadline.js';
 export * from './errors.js';
 export {
@@ -49,5 +50,5 @@ export {
   syncGraph,
 } from './graph.js';
 export { contentKey, formatRef, type ItemInit, item, keyOf, refFromKey, refOf, sameContent } from './item.js';
-export { isEmptyPlan, type PlanOptions, plan } from './plan.js';
+export { type Hold, isEmptyPlan, type PlanOptions, plan } from './plan.js';
 export { nextRetryAt, nextStatuses } from './retry.js';

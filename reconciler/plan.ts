@@ -17,16 +17,19 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import type {
   Configurators,
   DeferredItem,
+  HookError,
   ItemRef,
   ItemStatus,
   Json,
   PendingItem,
   Plan,
   PlanStep,
+  PredicateRef,
   Predicates,
   Reason,
   StepOp,
 } from './api.js';
+import { errorText } from './errors.js';
 import type { ClusterPath, Graph, GraphNode } from './graph.js';
 import { changedKeys, compareKeys, findCycles, lineageOf } from './graph.js';
 import { MinHeap } from './heap.js';
@@ -47,6 +50,17 @@ export interface PlanOptions {
   readonly locked?: ReadonlySet<string>;
   /** Set false to force a full comparison (tests use it as the oracle for the incremental path). */
   readonly incremental?: boolean;
+  /**
+   * Items whose repair is held (flap damping) until a clock time: any step for them is deferred with
+   * the reason while `until > now`. The caller decides what is held; the planner only obeys.
+   */
+  readonly holds?: ReadonlyMap<string, Hold>;
+}
+
+/** A hold on an item's steps (see `PlanOptions.holds`). */
+export interface Hold {
+  readonly until: number;
+  readonly reason: string;
 }
 
 /** What the final state (after the plan) looks like for one item, as its dependents see it. */
@@ -58,6 +72,8 @@ interface Outcome {
   readonly modified?: boolean;
   /** Why it will not exist although desired (for dependents' pending reasons). */
   readonly why?: PendingItem['why'];
+  /** Dependents' pending detail when the generic text of `why` would hide the cause (hook error, damping). */
+  readonly detail?: string;
 }
 
 interface PlannedOp {
@@ -75,6 +91,17 @@ interface DiffCache {
 const diffCache = new WeakMap<object, DiffCache>();
 
 const emptyStatuses: ReadonlyMap<string, ItemStatus> = new Map();
+const noHolds: ReadonlyMap<string, Hold> = new Map();
+
+/** Thrown inside an item's evaluation when one of its hooks threw; caught by the same evaluation. */
+class HookFailure {
+  constructor(
+    readonly hook: HookError['hook'],
+    readonly error: string,
+    readonly predicate?: PredicateRef,
+    readonly dependency?: ItemRef,
+  ) {}
+}
 const noKeys: readonly string[] = [];
 const noRecs: readonly Rec[] = [];
 const noRecDeps: (Rec | undefined)[] = [];
@@ -127,6 +154,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const statuses = opts.statuses ?? emptyStatuses;
   const locked = opts.locked ?? new Set<string>();
   const now = opts.now ?? Number.NEGATIVE_INFINITY;
+  const holds = opts.holds ?? noHolds;
 
   // 1. Seeds.
   const seeds = outOfSyncSeeds(current, desired, opts.incremental !== false);
@@ -192,6 +220,7 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   };
   const pending: PendingItem[] = [];
   const deferred: DeferredItem[] = [];
+  const hookErrors: HookError[] = [];
   const cycles: ItemRef[][] = [];
 
   const outcomeOf = (k: string): Outcome => {
@@ -230,14 +259,14 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       const t = recs.get(cks[i]!)?.outcome;
       if (!t?.modified) continue;
       const fn = predicates[dep.predicate.name];
-      if (fn && safeTest(fn, t.spec ?? null, dep.predicate.args)) continue;
+      if (fn && testPredicate(fn, t.spec ?? null, dep.predicate, dep.ref)) continue;
       const j = wks.indexOf(cks[i]!);
       if (j >= 0 && want.deps[j]!.predicate) return dep.ref;
     }
     return undefined;
   };
 
-  const evaluate = (rec: Rec) => {
+  const evaluateItem = (rec: Rec) => {
     const k = rec.key;
     const c = rec.c;
     const d = rec.d;
@@ -275,12 +304,12 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       const t = rec.deps[di]?.outcome ?? outcomeOf(depKey);
       if (!t.exists) {
         const why = t.why === 'missing' || t.why === undefined ? 'missing' : t.why;
-        markPending(rec, { waitingFor: dep.ref, why, detail: whyText(why) });
+        markPending(rec, { waitingFor: dep.ref, why, detail: t.detail ?? whyText(why) });
         return;
       }
       if (dep.predicate) {
         const fn = predicates[dep.predicate.name];
-        const ok = fn ? safeTest(fn, t.spec ?? null, dep.predicate.args) : false;
+        const ok = fn ? testPredicate(fn, t.spec ?? null, dep.predicate, dep.ref) : false;
         if (!ok) {
           markPending(rec, {
             waitingFor: dep.ref,
@@ -325,7 +354,12 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       const conf = opts.configurators?.[managedDesired.item.type] as
         | { needsRecreate?: (o: unknown, n: unknown, p: readonly Operation[]) => string | false }
         | undefined;
-      const nr = conf?.needsRecreate?.(c.item, managedDesired.item, patch) || false;
+      let nr: string | false = false;
+      try {
+        nr = conf?.needsRecreate?.(c.item, managedDesired.item, patch) || false;
+      } catch (err) {
+        throw new HookFailure('needsRecreate', errorText(err));
+      }
       const what = fields.length > 0 ? fields.join(', ') : depsChanged ? 'dependencies' : 'spec';
       if (nr) {
         op = { op: 'recreate', reason: { kind: 'needs-recreate', detail: nr, fields }, patch };
@@ -378,6 +412,21 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
           : { exists: true, spec: c!.item.spec };
       return;
     }
+    const hold = holds.get(k);
+    if (hold !== undefined && hold.until > now) {
+      deferred.push({
+        ref: refFromKey(k),
+        nextAttemptAt: hold.until,
+        lastError: st?.lastError ?? '',
+        attempts: st?.attempts ?? 0,
+        damped: hold.reason,
+      });
+      rec.outcome =
+        op.op === 'create'
+          ? { exists: false, why: 'retry-wait', detail: hold.reason }
+          : { exists: true, spec: c!.item.spec };
+      return;
+    }
     plan(rec, managedDesired.item.label ? { ...op, label: managedDesired.item.label } : op);
     rec.outcome = {
       exists: true,
@@ -385,6 +434,45 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       recreated: op.op === 'recreate',
       modified: op.op === 'modify',
     };
+  };
+
+  /**
+   * A hook that threw fails this item only: no step for it; it stays as it is, and when it does not
+   * exist its dependents wait for it. Inside its retry backoff it is deferred like any failed item,
+   * so the error is reported once per attempt, not once per plan.
+   */
+  const evaluate = (rec: Rec) => {
+    try {
+      evaluateItem(rec);
+    } catch (e) {
+      if (!(e instanceof HookFailure)) throw e;
+      const k = rec.key;
+      const want = rec.d!.item;
+      const c = rec.c && !rec.c.item.external ? rec.c : undefined;
+      const st = statuses.get(k);
+      if (gated(st, want)) {
+        deferred.push(deferredOf(k, st!));
+        rec.outcome = c
+          ? { exists: true, spec: c.item.spec }
+          : { exists: false, why: st!.permanent ? 'failed' : 'retry-wait' };
+        return;
+      }
+      const detail =
+        e.hook === 'predicate'
+          ? `predicate ${e.predicate!.name} on ${formatRef(e.dependency!)} threw: ${e.error}`
+          : `needsRecreate threw: ${e.error}`;
+      hookErrors.push({
+        ref: refFromKey(k),
+        ...(want.label ? { label: want.label } : {}),
+        hook: e.hook,
+        ...(e.predicate ? { predicate: e.predicate, dependency: e.dependency! } : {}),
+        error: e.error,
+        detail,
+      });
+      rec.outcome = c
+        ? { exists: true, spec: c.item.spec }
+        : { exists: false, why: 'failed', detail: `failed: ${detail}` };
+    }
   };
 
   const gated = (st: ItemStatus | undefined, want: GraphNode['item'] | undefined): boolean => {
@@ -467,22 +555,25 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const steps = orderSteps(planned, recs, current, desired);
   pending.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   deferred.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
-  return { steps, pending, cycles, deferred };
+  hookErrors.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
+  return { steps, pending, cycles, deferred, hookErrors };
 }
 
 function recreatedBecause(dep: ItemRef): Reason {
   return { kind: 'dependency-recreated', detail: `${formatRef(dep)} is recreated`, cause: dep };
 }
 
-function safeTest(
+/** A predicate's answer; a throw becomes the evaluated item's HookFailure (never swallowed). */
+function testPredicate(
   fn: (spec: Json, args: Json | undefined) => boolean,
   spec: Json,
-  args: Json | undefined,
+  predicate: PredicateRef,
+  dependency: ItemRef,
 ): boolean {
   try {
-    return fn(spec, args) === true;
-  } catch {
-    return false;
+    return fn(spec, predicate.args) === true;
+  } catch (err) {
+    throw new HookFailure('predicate', errorText(err), predicate, dependency);
   }
 }
 

@@ -69,6 +69,24 @@ export function nextStatuses(
       });
     }
   }
+  // A hook that threw while planning is the item's failure, backed off like a failed step (the
+  // planner defers the item, and so does not call the hook, until the retry is due).
+  for (const h of plan.hookErrors) {
+    const k = keyOf(h.ref);
+    const before = out.get(k);
+    const want = desired.nodes.get(k)?.item;
+    const specKey = want ? contentKey(want) : 'absent';
+    const failures =
+      (before?.state === 'failed' && before.failedSpecKey === specKey ? before.attempts : 0) + 1;
+    out.set(k, {
+      state: 'failed',
+      lastError: h.detail,
+      attempts: failures,
+      failedSpecKey: specKey,
+      updatedAt: now,
+      nextAttemptAt: now + backoffDelay(failures, policy, u.random),
+    });
+  }
   for (const p of plan.pending) {
     const k = keyOf(p.ref);
     const before = out.get(k);
@@ -82,21 +100,41 @@ export function nextStatuses(
   }
   // Only failed, pending and in-progress items have a status; forget the rest.
   const pendingKeys = new Set(plan.pending.map((p) => keyOf(p.ref)));
+  const hookKeys = new Set(plan.hookErrors.map((h) => keyOf(h.ref)));
   for (const [k, st] of out) {
-    const inDesired = desired.nodes.has(k);
-    const inCurrent = current.nodes.has(k);
-    if (!inDesired && !inCurrent) out.delete(k);
+    const d = desired.nodes.get(k);
+    const c = current.nodes.get(k);
+    if (!d && !c) out.delete(k);
     else if (st.state === 'pending' && !pendingKeys.has(k)) out.delete(k);
     else if (st.state === 'in-progress' && !result) out.delete(k);
+    else if (
+      st.state === 'failed' &&
+      !hookKeys.has(k) &&
+      d &&
+      c &&
+      !d.item.external &&
+      contentKey(c.item) === contentKey(d.item)
+    )
+      // In sync after all (the spec went back, or the system got there on its own): nothing failed.
+      out.delete(k);
   }
   return out;
 }
 
-/** The earliest time a failed, non-permanent item may be retried, if any. */
-export function nextRetryAt(statuses: ReadonlyMap<string, ItemStatus>): number | undefined {
+/**
+ * The earliest time a failed, non-permanent item may be retried, if any. Pass `after` = the time the
+ * last plan was made: a retry due by then was already looked at (the item may be pending, or in sync
+ * again), and waking for it again would spin the loop.
+ */
+export function nextRetryAt(statuses: ReadonlyMap<string, ItemStatus>, after?: number): number | undefined {
   let t: number | undefined;
   for (const st of statuses.values()) {
-    if (st.state === 'failed' && !st.permanent && st.nextAttemptAt !== undefined) {
+    if (
+      st.state === 'failed' &&
+      !st.permanent &&
+      st.nextAttemptAt !== undefined &&
+      (after === undefined || st.nextAttemptAt > after)
+    ) {
       if (t === undefined || st.nextAttemptAt < t) t = st.nextAttemptAt;
     }
   }
