@@ -61,6 +61,17 @@ export interface NetlinkAdapter {
 export interface RtNetlinkAdapterOptions {
   /** Per-call timeout when the call gives none (default 5000 ms). */
   readonly defaultTimeoutMs?: number;
+  /**
+   * How long a request given up on (timeout, abort) may still hold the socket waiting for the
+   * kernel's answer before the socket is replaced by a fresh one (default 30000 ms).
+   */
+  readonly stallMs?: number;
+}
+
+// A request-only socket: it joins no multicast group, so it never overflows; ref:false lets the
+// process exit while no request is pending.
+function openRequestSocket() {
+  return createRtNetlink({ ref: false, recvBufferSize: 1 << 20, sendBufferSize: 256 << 10 });
 }
 
 function protocolNumber(name: string | undefined): number {
@@ -72,47 +83,78 @@ function protocolNumber(name: string | undefined): number {
 }
 
 class RtNetlinkAdapter implements NetlinkAdapter {
-  // A request-only socket: it joins no multicast group, so it never overflows; ref:false lets the
-  // process exit while no request is pending.
-  private readonly sock = createRtNetlink({ ref: false, recvBufferSize: 1 << 20, sendBufferSize: 256 << 10 });
+  private sock = openRequestSocket();
   private readonly indexCache = new Map<string, number>();
   private readonly timeoutMs: number;
+  private readonly stallMs: number;
   private count = 0;
   private readonly perOp = new Map<string, number>();
   private tail: Promise<void> = Promise.resolve();
 
   constructor(opts: RtNetlinkAdapterOptions) {
     this.timeoutMs = opts.defaultTimeoutMs ?? 5000;
+    this.stallMs = opts.stallMs ?? 30_000;
   }
 
   /**
    * Requests go out one at a time. netlink@0.3.0 reassembles multipart (dump) answers in a single
    * per-socket buffer, so two dumps in flight interleave and it throws "Multipart message not
-   * terminated properly" inside a native callback, which aborts the process (measured). The deadline
-   * covers the wait for the turn too; a request given up on (timeout, abort) frees its turn and, if
-   * still queued, is never sent.
+   * terminated properly" inside a native callback, which aborts the process (measured).
+   * The deadline covers the wait for the turn too; a request given up on (timeout, abort) while
+   * still queued is never sent. One given up on after it was sent keeps the socket until the
+   * kernel's answer is in: the kernel refuses a second dump on a socket whose dump is still
+   * answering (EBUSY; measured: 254 of 300 dumps sent right behind a given-up one), and the addon
+   * would group the parts of the two answers wrongly. Should that answer never come, the socket is
+   * replaced after `stallMs`.
    */
   private call<T>(op: string, detail: string, run: () => Promise<T>, opts?: CallOptions): Promise<T> {
     const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
     let gaveUp = false;
-    let done: () => void = () => undefined;
+    let answer: Promise<unknown> | undefined;
+    let released = false;
+    let release: () => void = () => undefined;
     const finished = new Promise<void>((r) => {
-      done = r;
+      release = () => {
+        released = true;
+        r();
+      };
     });
     const turn = this.tail;
-    // The next request waits for the previous one to settle (or be given up on) and for our own.
+    // The next request waits for the previous one to be answered (or dropped unsent) and for our own.
     this.tail = turn.then(() => finished);
     const counted = async () => {
       await turn;
       if (gaveUp) throw new Error('given up before sending'); // never send what nobody waits for
       this.count++;
       this.perOp.set(op, (this.perOp.get(op) ?? 0) + 1);
-      return run();
+      try {
+        const p = run();
+        answer = p;
+        p.then(release, release);
+        return await p;
+      } catch (err) {
+        release();
+        throw err;
+      }
     };
     return withNetlinkDeadline(`${op} ${detail}`, counted, timeoutMs, opts?.signal).finally(() => {
       gaveUp = true;
-      done();
+      if (answer === undefined) release();
+      else if (!released) this.watchStall(answer, release);
     });
+  }
+
+  /** A given-up request whose answer never comes would hold the socket forever: replace it. */
+  private watchStall(answer: Promise<unknown>, release: () => void): void {
+    const timer = setTimeout(() => {
+      const stuck = this.sock;
+      this.sock = openRequestSocket();
+      stuck.socket.close();
+      release();
+    }, this.stallMs);
+    timer.unref();
+    const stop = () => clearTimeout(timer);
+    answer.then(stop, stop);
   }
 
   private async index(ifname: string, opts?: CallOptions): Promise<number> {
