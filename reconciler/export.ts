@@ -225,6 +225,8 @@ export function toDot(x: GraphExport): string {
         `waiting for ${it.pending.waitingFor.type}/${it.pending.waitingFor.name}: ${it.pending.detail}`,
       );
     if (it.status?.lastError) tip.push(`error: ${it.status.lastError}`);
+    // A damped item has no pending entry: its status carries why its repair waits.
+    else if (it.status?.pendingReason && !it.pending) tip.push(it.status.pendingReason);
     for (const s of it.steps ?? []) tip.push(`${s.op}${s.phase ? `-${s.phase}` : ''}: ${s.reason.detail}`);
     lines.push(
       `${indent}${dotString(it.id)} [label=${dotString(`${st.mark}${it.label}\n${it.type}`)}, shape=${shape}, color=${dotString(st.color)}, fillcolor=${dotString(st.fill)}, style=${dotString(style)}, tooltip=${dotString(tip.join('\n'))}];`,

@@ -51,6 +51,13 @@ export function formatPlan(plan: Plan, current: Graph, opts: FormatOptions = {})
     );
   }
   for (const d of plan.deferred) {
+    if (d.damped) {
+      lines.push(
+        paint('yellow', `  ⏲ ${formatRef(d.ref)}`) +
+          paint('dim', `  # ${d.damped} (at ${new Date(d.nextAttemptAt).toISOString()})`),
+      );
+      continue;
+    }
     const when = Number.isFinite(d.nextAttemptAt)
       ? `retry at ${new Date(d.nextAttemptAt).toISOString()}`
       : 'not retried until its spec changes';
@@ -59,6 +66,8 @@ export function formatPlan(plan: Plan, current: Graph, opts: FormatOptions = {})
         paint('dim', `  # failed ${d.attempts}x (${d.lastError}); ${when}`),
     );
   }
+  for (const h of plan.hookErrors)
+    lines.push(paint('red', `  ! ${formatRef(h.ref)}`) + paint('dim', `  # failed: ${h.detail}`));
   for (const c of plan.cycles)
     lines.push(paint('red', `  ✗ dependency cycle: ${c.map(formatRef).join(' -> ')}`));
   lines.push('', summaryLine(plan));
