@@ -4,10 +4,8 @@
  * out of reach) is one line on stderr and exit 1, never a stack trace. Exit codes follow Terraform's
  * -detailed-exitcode: without it 0 on success; with it 0 no changes, 2 changes.
  */
-import { readConfigFileOnce } from '../io/config-file.js';
+import { readGlobalConfigFile, readWwanConfigFile } from '../io/config-file.js';
 import { readGlobalSettings } from '../io/global-config.js';
-import type { ConfigItemValueMap } from '../schemas/types.generated.js';
-import { validateGlobalConfig, validateWwanConfig } from '../schemas/validate.js';
 import type { PlanCommand } from './args.js';
 import { type LiveOptions, type Observation, ObservationError, observeLive } from './observation.js';
 import { type PlanSource, planDocument } from './plan-json.js';
@@ -36,14 +34,15 @@ export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {
     io.stderr.write(`mmagent plan: ${message}\n`);
     return 1;
   };
-  const cfg = await readConfigFileOnce(cmd.config, validateWwanConfig);
+  // The agent's read path and validation: a file the agent would refuse (a global config among
+  // them) is refused here too, instead of being planned as an empty config.
+  const cfg = await readWwanConfigFile(cmd.config);
   if (!cfg.ok) return fail(cfg.message);
   if (cmd.globalConfig) {
     // The global settings change nothing the plan shows; a broken file is still worth knowing about.
-    const g = await readConfigFileOnce(cmd.globalConfig, validateGlobalConfig);
+    const g = await readGlobalConfigFile(cmd.globalConfig);
     if (!g.ok) return fail(g.message);
-    for (const w of readGlobalSettings(g.value as ConfigItemValueMap).warnings)
-      io.stderr.write(`warning: ${w}\n`);
+    for (const w of readGlobalSettings(g.value).warnings) io.stderr.write(`warning: ${w}\n`);
   }
 
   let obs: Observation;

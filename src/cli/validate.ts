@@ -1,13 +1,10 @@
 /**
  * `mmagent validate FILE`: is FILE a valid WwanConfig or global config?
  *
- * Which of the two a file is meant to be is decided by its top-level keys, the only thing the two
- * have that is disjoint: `GlobalSettings` or `AgentSettings` make it a global config
- * (ConfigItemValueMap); any other object is a WwanConfig, whose known keys are DPCKey,
- * DPCTimestamp, RSConfigTimestamp, RadioSilence and Networks. An empty object is a valid, empty
- * WwanConfig. A non-empty object with none of the keys of either is rejected: Go would accept it
- * as an all-zero WwanConfig (unknown fields are ignored), but such a file is almost certainly the
- * wrong file. A file with keys of both is rejected as ambiguous.
+ * Which of the two a file is meant to be is decided by its top-level keys (see
+ * src/schemas/config-kind.ts); then it is checked by the very validator the agent and `mmagent plan`
+ * use for that kind, after the same read path (strict UTF-8, bounded nesting, well-formed Unicode),
+ * so the three accept and reject the same files.
  *
  * Output: "valid WwanConfig" / "valid global config" on stdout, exit 0 (a global config may add
  * "warning:" lines for values the agent would adjust, still exit 0). Otherwise every error as
@@ -15,6 +12,7 @@
  */
 import { readConfigFileOnce } from '../io/config-file.js';
 import { readGlobalSettings } from '../io/global-config.js';
+import { detectConfigKind } from '../schemas/config-kind.js';
 import type { ConfigItemValueMap } from '../schemas/types.generated.js';
 import {
   formatErrors,
@@ -24,33 +22,11 @@ import {
 } from '../schemas/validate.js';
 import { parseCommandArgs } from './args.js';
 
+export { type ConfigKind, detectConfigKind } from '../schemas/config-kind.js';
+
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown };
-}
-
-const WWAN_KEYS = ['DPCKey', 'DPCTimestamp', 'RSConfigTimestamp', 'RadioSilence', 'Networks'];
-const GLOBAL_KEYS = ['GlobalSettings', 'AgentSettings'];
-
-export type ConfigKind = 'WwanConfig' | 'global config';
-
-/** Which kind of config `value` is meant to be, or why it is neither. */
-export function detectConfigKind(value: unknown): { kind: ConfigKind } | { error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return { error: 'not a JSON object, so neither a WwanConfig nor a global config' };
-  const keys = Object.keys(value);
-  const wwan = keys.some((k) => WWAN_KEYS.includes(k));
-  const global = keys.some((k) => GLOBAL_KEYS.includes(k));
-  if (wwan && global)
-    return {
-      error:
-        'has keys of both a WwanConfig (e.g. Networks) and a global config (GlobalSettings/AgentSettings)',
-    };
-  if (global) return { kind: 'global config' };
-  if (wwan || keys.length === 0) return { kind: 'WwanConfig' };
-  return {
-    error: `none of its keys (${keys.slice(0, 5).join(', ')}) belong to a WwanConfig (${WWAN_KEYS.join(', ')}) or a global config (${GLOBAL_KEYS.join(', ')})`,
-  };
 }
 
 /** Runs `mmagent validate` with the arguments after the command name; returns the exit code. */

@@ -22,10 +22,16 @@
  * "Unchanged" means the same bytes as the previous read, whatever that read's outcome: a file going
  * from good to broken and back to the same good bytes is reported again, so the agent learns the
  * error is gone.
+ *
+ * One read path for every reader (`mmagent validate`, `mmagent plan`, the agent): bytes are decoded
+ * as strict UTF-8 (a bad byte is an error, never a silent U+FFFD), parsed, bounded in nesting and
+ * checked for well-formed Unicode before the validator (or anything else) walks the value, and the
+ * WwanConfig and global-config validators refuse a document of the other kind.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { checkDocumentShape } from '../schemas/document-guard.js';
 import type { ConfigItemValueMap, WwanConfig } from '../schemas/types.generated.js';
 import {
   type FieldError,
@@ -75,15 +81,23 @@ function failure(
   };
 }
 
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /** Parses and validates config text; never throws. */
 export function parseConfigText<T>(file: string, raw: string, validate: ConfigValidator<T>): ReadResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (e) {
-    const at = locateJsonError(raw);
-    if (!at)
-      return failure('json', file, `invalid JSON in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    let at: ReturnType<typeof locateJsonError>;
+    let why = messageOf(e);
+    try {
+      at = locateJsonError(raw);
+    } catch (le) {
+      // The locator only makes the message nicer: its failure must not lose the file's name.
+      why = `${why} (and locating it failed: ${messageOf(le)})`;
+    }
+    if (!at) return failure('json', file, `invalid JSON in ${file}: ${why}`);
     return failure(
       'json',
       file,
@@ -96,14 +110,71 @@ export function parseConfigText<T>(file: string, raw: string, validate: ConfigVa
   }
   let v: Validation<T>;
   try {
-    v = validate(json);
+    // Before any validator walks the value: whatever validator a caller passes, nothing
+    // recursive meets a hostile depth, and no string that is not Unicode gets through.
+    const shape = checkDocumentShape(json);
+    v = shape.length > 0 ? { ok: false, errors: shape } : validate(json);
   } catch (e) {
     // A broken schema is our bug, but the agent still must not die of it.
-    return failure('schema', file, `cannot validate ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return failure('schema', file, `cannot validate ${file}: ${messageOf(e)}`);
   }
   if (v.ok) return { ok: true, value: v.value, raw };
   const detail = v.errors.map((x) => `${x.path || '(document)'}: ${x.message}`).join('; ');
   return failure('schema', file, `invalid config in ${file}: ${detail}`, { errors: v.errors });
+}
+
+/**
+ * Where the first byte that is not UTF-8 is (0-based), per the WHATWG decoder TextDecoder uses
+ * (overlong forms, surrogates and code points above U+10FFFF are errors); undefined if none.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+// fatal: a bad byte is an error, not U+FFFD; ignoreBOM: a BOM stays in the text, so the JSON
+// locator names it (Go's encoding/json refuses it too) instead of it being skipped here only.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes, parses and validates config bytes: the one read path of every reader. Never throws. */
+export function parseConfigBytes<T>(
+  file: string,
+  bytes: Uint8Array,
+  validate: ConfigValidator<T>,
+): ReadResult<T> {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    const at = invalidUtf8Offset(bytes) ?? 0;
+    return failure('json', file, `invalid UTF-8 in ${file} at byte ${at}: a config file is UTF-8 text`);
+  }
+  return parseConfigText(file, text, validate);
 }
 
 type Bytes = { ok: true; data: Buffer } | ({ ok: false } & ConfigFileError);
@@ -142,8 +213,16 @@ export async function readConfigFileOnce<T>(
 ): Promise<ReadResult<T>> {
   const b = await readBytes(file, maxBytes);
   if (!b.ok) return b;
-  return parseConfigText(file, b.data.toString('utf8'), validate);
+  return parseConfigBytes(file, b.data, validate);
 }
+
+/** Reads a WwanConfig file once (`mmagent plan`, `mmagent validate`): the agent's validation. */
+export const readWwanConfigFile = (file: string, maxBytes = DEFAULT_MAX_BYTES) =>
+  readConfigFileOnce(file, validateWwanConfig, maxBytes);
+
+/** Reads a global config file once: the agent's validation. */
+export const readGlobalConfigFile = (file: string, maxBytes = DEFAULT_MAX_BYTES) =>
+  readConfigFileOnce(file, validateGlobalConfig, maxBytes);
 
 export interface WatchOptions<T> {
   /** A valid config: different bytes from the previous read. `raw` is the file's text. */
@@ -218,7 +297,7 @@ export function watchFile<T>(
       }
       if (Buffer.isBuffer(last) && last.equals(b.data)) return;
       last = b.data;
-      const r = parseConfigText(file, b.data.toString('utf8'), validate);
+      const r = parseConfigBytes(file, b.data, validate);
       if (!r.ok) {
         const { ok: _ok, ...err } = r;
         emitError(err);

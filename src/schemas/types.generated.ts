@@ -48,13 +48,13 @@ RSConfigTimestamp?: string
  */
 RadioSilence?: boolean
 /**
- * One entry per configured modem.
+ * One entry per configured modem (at most 16).
  */
 Networks?: (WwanNetworkConfig[] | null)
 }
 export interface WwanNetworkConfig {
 /**
- * Non-empty: the modem is managed.
+ * Non-empty: the modem is managed. The label names the modem's items and is a segment of their cluster path in the reconciler, and `unmanaged:<id>` names the modems no config claims.
  */
 LogicalLabel?: string
 PhysAddrs?: PhysAddrs
@@ -63,7 +63,7 @@ Proxies?: (ProxyEntry[] | null)
 Probe?: WwanProbe
 LocationTracking?: boolean
 /**
- * 0: the network's MTU, else 1500.
+ * 0: the network's MTU, else 1500. Otherwise 68 (the IPv4 minimum) to 65535.
  */
 MTU?: number
 RouteMetric?: number
@@ -73,7 +73,7 @@ RouteMetric?: number
  */
 export interface PhysAddrs {
 /**
- * Kernel network interface, e.g. wwan0.
+ * Kernel network interface, e.g. wwan0; empty: any. Linux's rules (dev_valid_name): at most 15 bytes, not '.' or '..', no '/', ':' or whitespace; control characters are refused too.
  */
 Interface?: string
 /**
@@ -95,6 +95,9 @@ export interface CellularAccessPoint {
  */
 SIMSlot?: number
 Activated?: boolean
+/**
+ * Access point name: at most 100 octets per 3GPP TS 23.003.
+ */
 APN?: string
 /**
  * WwanIPType
@@ -109,6 +112,9 @@ EncryptedCredentials?: CipherBlockStatus
 PreferredPLMNs?: (string[] | null)
 PreferredRATs?: (("" | "gsm" | "umts" | "lte" | "5gnr")[] | null)
 ForbidRoaming?: boolean
+/**
+ * Access point name: at most 100 octets per 3GPP TS 23.003.
+ */
 AttachAPN?: string
 /**
  * WwanIPType
@@ -168,6 +174,9 @@ export interface ProxyEntry {
  * HTTP=0, HTTPS=1, SOCKS=2, FTP=3, NOPROXY=4
  */
 type?: (0 | 1 | 2 | 3 | 4)
+/**
+ * a proxy host name or address, no control characters
+ */
 server?: string
 port?: number
 }
@@ -178,6 +187,9 @@ UserDefinedProbe?: {
  * 0 none, 1 ICMP, 2 TCP
  */
 Method?: (0 | 1 | 2)
+/**
+ * a host name or IP address, without spaces or control characters
+ */
 ProbeHost?: string
 ProbePort?: number
 }

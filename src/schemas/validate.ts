@@ -1,10 +1,19 @@
 /**
  * Validation of every external input against schemas/ (ajv, JSON Schema 2020-12). Errors name the
  * failing field as a JSON pointer and say what is wrong in plain words.
+ *
+ * Every validator first bounds the document's nesting and checks its strings are Unicode
+ * (document-guard.ts), so ajv's recursive walk never meets a hostile depth. The config validators
+ * then check the document is the expected kind of config (config-kind.ts), and validateWwanConfig
+ * adds what a schema cannot say (wwan-rules.ts): `mmagent validate`, `mmagent plan` and the agent
+ * all call these, so they accept and reject the same files.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { packageFile } from '../repo-files.js';
+import { type ConfigKind, configKindErrors } from './config-kind.js';
+import { checkDocumentShape, pointerSegment, shortPointer } from './document-guard.js';
+import { isGoTime, isLinuxIfnameLength } from './formats.js';
 import type {
   ConfigItemValueMap,
   WwanConfig,
@@ -12,6 +21,7 @@ import type {
   WwanMetrics,
   WwanStatus,
 } from './types.generated.js';
+import { checkWwanConfigRules } from './wwan-rules.js';
 
 export interface FieldError {
   /** JSON pointer of the failing field ('' for the document itself). */
@@ -30,6 +40,10 @@ function instance(): Ajv2020 {
   if (!ajv) {
     // verbose: error objects carry their schema, whose description explains a pattern in words.
     ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    // The message for any failure of the (sub)schema that carries it, in the field's own words.
+    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+    ajv.addFormat('go-time', { type: 'string', validate: isGoTime });
+    ajv.addFormat('linux-ifname', { type: 'string', validate: isLinuxIfnameLength });
     for (const f of [
       'wwan-common.schema.json',
       'wwan-config.schema.json',
@@ -59,16 +73,50 @@ function validator(file: string): ValidateFunction {
   return v;
 }
 
-/** Validates `value` against a schema file in schemas/. */
-export function validateAgainst<T>(file: string, value: unknown): Validation<T> {
-  const v = validator(file);
-  if (v(value)) return { ok: true, value: value as T };
-  return { ok: false, errors: describe(v.errors ?? []) };
+/**
+ * A file of a million bad entries would otherwise make a million-line log entry and status
+ * ConfigError; the first ones say what is wrong.
+ */
+export const MAX_REPORTED_ERRORS = 50;
+
+function capped(errors: readonly FieldError[]): FieldError[] {
+  if (errors.length <= MAX_REPORTED_ERRORS) return [...errors];
+  return [
+    ...errors.slice(0, MAX_REPORTED_ERRORS),
+    { path: '', message: `${errors.length - MAX_REPORTED_ERRORS} more errors not shown` },
+  ];
 }
 
-export const validateWwanConfig = (v: unknown) => validateAgainst<WwanConfig>('wwan-config.schema.json', v);
-export const validateGlobalConfig = (v: unknown) =>
-  validateAgainst<ConfigItemValueMap>('global-config.schema.json', v);
+const failed = (errors: readonly FieldError[]) => ({ ok: false as const, errors: capped(errors) });
+
+/** Validates `value` against a schema file in schemas/ (after the nesting and Unicode checks). */
+export function validateAgainst<T>(file: string, value: unknown): Validation<T> {
+  const shape = checkDocumentShape(value);
+  if (shape.length > 0) return failed(shape);
+  const v = validator(file);
+  if (v(value)) return { ok: true, value: value as T };
+  return failed(describe(v.errors ?? []));
+}
+
+function validateConfig<T>(file: string, kind: ConfigKind, value: unknown): Validation<T> {
+  const shape = checkDocumentShape(value);
+  if (shape.length > 0) return failed(shape);
+  const wrongKind = configKindErrors(value, kind);
+  if (wrongKind.length > 0) return failed(wrongKind);
+  return validateAgainst<T>(file, value);
+}
+
+/** A WwanConfig: the schema, then the rules across its entries (unique labels and interfaces). */
+export function validateWwanConfig(value: unknown): Validation<WwanConfig> {
+  const v = validateConfig<WwanConfig>('wwan-config.schema.json', 'WwanConfig', value);
+  if (!v.ok) return v;
+  const rules = checkWwanConfigRules(v.value);
+  return rules.length > 0 ? failed(rules) : v;
+}
+
+/** A global config (ConfigItemValueMap). */
+export const validateGlobalConfig = (value: unknown): Validation<ConfigItemValueMap> =>
+  validateConfig<ConfigItemValueMap>('global-config.schema.json', 'global config', value);
 export const validateWwanStatus = (v: unknown) => validateAgainst<WwanStatus>('wwan-status.schema.json', v);
 export const validateWwanMetrics = (v: unknown) =>
   validateAgainst<WwanMetrics>('wwan-metrics.schema.json', v);
@@ -79,15 +127,23 @@ export const validateWwanLocation = (v: unknown) =>
 function describe(errors: readonly ErrorObject[]): FieldError[] {
   const byPath = new Map<string, string>();
   for (const e of errors) {
-    let path = e.instancePath;
+    // A failed if/then is also reported by the keyword of `then` that failed, on the field itself.
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
+    let path = shortPointer(e.instancePath);
     let message: string;
-    switch (e.keyword) {
+    // x-message says what a valid value is; a wrong type, a missing or unknown field say it better.
+    const own = e.parentSchema?.['x-message'];
+    const generic = e.keyword === 'type' || e.keyword === 'required' || e.keyword === 'additionalProperties';
+    switch (typeof own === 'string' && !generic ? 'x-message' : e.keyword) {
+      case 'x-message':
+        message = String(own);
+        break;
       case 'required':
-        path = `${path}/${(e.params as { missingProperty: string }).missingProperty}`;
+        path = `${path}/${pointerSegment((e.params as { missingProperty: string }).missingProperty)}`;
         message = 'is required';
         break;
       case 'additionalProperties':
-        path = `${path}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+        path = `${path}/${pointerSegment((e.params as { additionalProperty: string }).additionalProperty)}`;
         message = 'is not a known field';
         break;
       case 'enum':
@@ -96,14 +152,31 @@ function describe(errors: readonly ErrorObject[]): FieldError[] {
       case 'type':
         message = `must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`;
         break;
+      case 'maxLength':
+        message = `must be at most ${(e.params as { limit: number }).limit} characters long`;
+        break;
+      case 'maxItems':
+        message = `must have at most ${(e.params as { limit: number }).limit} entries`;
+        break;
+      case 'maxProperties':
+        message = `must have at most ${(e.params as { limit: number }).limit} keys`;
+        break;
+      case 'format':
       case 'pattern':
         message =
           e.parentSchema && 'description' in e.parentSchema
             ? `is not valid: ${String(e.parentSchema.description)}`
-            : `does not match ${(e.params as { pattern: string }).pattern}`;
+            : e.keyword === 'format'
+              ? `must be a valid ${(e.params as { format: string }).format}`
+              : `does not match ${(e.params as { pattern: string }).pattern}`;
         break;
       default:
         message = e.message ?? e.keyword;
+    }
+    // Inside propertyNames the failing thing is a key: name it, and say so.
+    if (e.propertyName !== undefined) {
+      path = `${path}/${pointerSegment(e.propertyName)}`;
+      message = `its name ${message}`;
     }
     if (!byPath.has(path)) byPath.set(path, message);
   }

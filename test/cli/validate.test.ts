@@ -48,7 +48,7 @@ test('an invalid WwanConfig: every error as "<json path>: <message>", exit 1', a
     const lines = r.stderr.trimEnd().split('\n');
     assert.deepEqual(lines.slice(0, -1).sort(), [
       '/Networks/0/AccessPoint/IPType: must be one of "", "ipv4", "ipv4v6", "ipv6"',
-      '/Networks/0/MTU: must be >= 0',
+      "/Networks/0/MTU: must be 0 (the network's MTU) or from 68 to 65535",
       '/RadioSilence: must be boolean',
     ]);
     assert.equal(lines.at(-1), `${file}: invalid WwanConfig (3 errors)`);

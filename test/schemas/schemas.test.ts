@@ -37,7 +37,7 @@ test('invalid fields are reported with their JSON path and a plain reason', () =
       'is not valid: an RFC 3339 time such as 2026-11-24T09:41:07.123456789Z (a Go time.Time, echoed verbatim; zero is 0001-01-01T00:00:00Z)',
     '/Networks/0/PhysAddrs/USB': 'is not valid: a USB address <bus>:<port>[.<port>...] such as 1:2.3',
     '/Networks/0/AccessPoint/IPType': 'must be one of "", "ipv4", "ipv4v6", "ipv6"',
-    '/Networks/0/MTU': 'must be <= 65535',
+    '/Networks/0/MTU': "must be 0 (the network's MTU) or from 68 to 65535",
   });
 });
 
