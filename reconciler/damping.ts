@@ -6,11 +6,11 @@
  * forgets the history. The damper only decides and explains; the planner defers held items
  * (`PlanOptions.holds`) and the controller shows the reason in the item's status.
  */
-import type { ItemStatus } from './api.js';
+import type { Item, ItemStatus } from './api.js';
 import { Backoff, type BackoffPolicy, defaultBackoff } from './backoff.js';
 import type { Graph } from './graph.js';
 import { changedKeys } from './graph.js';
-import { contentKey, formatRef, refFromKey } from './item.js';
+import { contentKey, depKeys, formatRef, refFromKey } from './item.js';
 import type { Hold } from './plan.js';
 
 export interface DampingOptions {
@@ -89,6 +89,8 @@ export class FlapDamper {
       if (contentKey(p.item) !== want) continue;
       const n = next.nodes.get(k);
       if (n && !n.item.external && contentKey(n.item) === want) continue;
+      // Knocked out with a dependency (routes gone with their link): the dependency's flap, not its own.
+      if (!depsInSync(next, desired, d.item)) continue;
       this.drift(k, want, now);
     }
   }
@@ -154,7 +156,9 @@ export class FlapDamper {
         continue;
       }
       if (r.hold && r.hold.until > now) {
-        out.set(k, { until: r.hold.until, reason: r.hold.reason });
+        // While a dependency is out of sync too, the item waits for it anyway, and must follow its
+        // repair at once: a hold of its own (from a drift seen before the dependency's) would lag it.
+        if (depsInSync(current, desired, d.item)) out.set(k, { until: r.hold.until, reason: r.hold.reason });
         continue;
       }
       const last = r.times[r.times.length - 1] ?? r.firstAt;
@@ -216,6 +220,17 @@ export class FlapDamper {
         'flap damping ended',
       );
   }
+}
+
+/** Whether every dependency of the desired item `it` is in `g` as the desired graph wants it. */
+function depsInSync(g: Graph, desired: Graph, it: Item): boolean {
+  for (const k of depKeys(it)) {
+    const have = g.nodes.get(k);
+    if (!have) return false;
+    const want = desired.nodes.get(k);
+    if (want && !want.item.external && contentKey(have.item) !== contentKey(want.item)) return false;
+  }
+  return true;
 }
 
 /** "8 s", "1.5 s", "5 min": short and exact enough for a status line. */

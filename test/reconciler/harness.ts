@@ -10,6 +10,7 @@ import {
   type Item,
   item,
   type Json,
+  type Logger,
   type OpContext,
   PermanentError,
   type Plan,
@@ -171,4 +172,24 @@ export class FakeClock implements Clock {
 /** Lets queued microtasks and promise chains run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Records log lines as `level: msg`, with their fields. */
+export class LogSpy implements Logger {
+  readonly lines: { level: string; obj: object; msg: string }[] = [];
+  debug(obj: object, msg = ''): void {
+    this.lines.push({ level: 'debug', obj, msg });
+  }
+  info(obj: object, msg = ''): void {
+    this.lines.push({ level: 'info', obj, msg });
+  }
+  warn(obj: object, msg = ''): void {
+    this.lines.push({ level: 'warn', obj, msg });
+  }
+  error(obj: object, msg = ''): void {
+    this.lines.push({ level: 'error', obj, msg });
+  }
+  at(level: string, match: RegExp): number {
+    return this.lines.filter((l) => l.level === level && match.test(l.msg)).length;
+  }
 }

@@ -14,31 +14,10 @@ import {
   graphOf,
   type Item,
   type Json,
-  type Logger,
   plan,
   syncGraph,
 } from '../../reconciler/index.js';
-import { dep, FakeClock, flush, Recorder, stepList, t } from './harness.js';
-
-/** Records log lines as `level: msg`, with their fields. */
-export class LogSpy implements Logger {
-  readonly lines: { level: string; obj: object; msg: string }[] = [];
-  debug(obj: object, msg = ''): void {
-    this.lines.push({ level: 'debug', obj, msg });
-  }
-  info(obj: object, msg = ''): void {
-    this.lines.push({ level: 'info', obj, msg });
-  }
-  warn(obj: object, msg = ''): void {
-    this.lines.push({ level: 'warn', obj, msg });
-  }
-  error(obj: object, msg = ''): void {
-    this.lines.push({ level: 'error', obj, msg });
-  }
-  at(level: string, match: RegExp): number {
-    return this.lines.filter((l) => l.level === level && match.test(l.msg)).length;
-  }
-}
+import { dep, FakeClock, flush, LogSpy, Recorder, stepList, t } from './harness.js';
 
 // Any unhandled rejection while these tests run is a failure of the test that caused it.
 const unhandled: unknown[] = [];
