@@ -15,6 +15,7 @@ import { readGlobalSettings } from '../io/global-config.js';
 import { detectConfigKind } from '../schemas/config-kind.js';
 import type { ConfigItemValueMap } from '../schemas/types.generated.js';
 import {
+  type FieldError,
   formatErrors,
   type Validation,
   validateGlobalConfig,
@@ -27,6 +28,11 @@ export { type ConfigKind, detectConfigKind } from '../schemas/config-kind.js';
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown };
+}
+
+function reportInvalid(io: CliIo, file: string, what: string, errors: readonly FieldError[]): void {
+  io.stderr.write(`${formatErrors(errors)}\n`);
+  io.stderr.write(`${file}: invalid ${what} (${errors.length} error${errors.length === 1 ? '' : 's'})\n`);
 }
 
 /** Runs `mmagent validate` with the arguments after the command name; returns the exit code. */
@@ -46,7 +52,9 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
   // Parse only (the identity validator): which schema applies is decided from the content.
   const read = await readConfigFileOnce(file, (v): Validation<unknown> => ({ ok: true, value: v }));
   if (!read.ok) {
-    io.stderr.write(`${read.message}\n`);
+    // Field errors found on reading (nesting, Unicode) are listed as the schema's are.
+    if (read.kind === 'schema') reportInvalid(io, file, 'config', read.errors);
+    else io.stderr.write(`${read.message}\n`);
     return 1;
   }
   const kind = detectConfigKind(read.value);
@@ -56,10 +64,7 @@ export async function runValidate(argv: readonly string[], io: CliIo): Promise<n
   }
   const v = kind.kind === 'global config' ? validateGlobalConfig(read.value) : validateWwanConfig(read.value);
   if (!v.ok) {
-    io.stderr.write(`${formatErrors(v.errors)}\n`);
-    io.stderr.write(
-      `${file}: invalid ${kind.kind} (${v.errors.length} error${v.errors.length === 1 ? '' : 's'})\n`,
-    );
+    reportInvalid(io, file, kind.kind, v.errors);
     return 1;
   }
   io.stdout.write(`valid ${kind.kind}\n`);

@@ -153,3 +153,27 @@ test('kind detection by top-level keys', () => {
   assert.ok('error' in detectConfigKind('text'));
   assert.ok('error' in detectConfigKind({ Networks: [], AgentSettings: {} }));
 });
+
+test('hostile files: an error naming the file, exit 1 (no stack overflow, no U+FFFD)', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'hostile.json');
+    const cases: [string | Buffer, RegExp][] = [
+      ['['.repeat(200_000), /^invalid JSON in .* at line 1 column 200001: unexpected end of input/],
+      [
+        `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+        /^(\/0){32}: is nested more than 32 levels deep \(a config is less than 8\)\n.*: invalid config \(1 error\)\n$/,
+      ],
+      [Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), /^invalid UTF-8 in .* at byte 2/],
+      ['{"DPCKey":"\\ud800"}', /^\/DPCKey: contains an unpaired UTF-16 surrogate/],
+    ];
+    for (const [content, why] of cases) {
+      await writeFile(file, content);
+      const r = await validate(file);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, why);
+      assert.ok(r.stderr.includes(file), r.stderr);
+      assert.doesNotMatch(r.stderr, /Maximum call stack/);
+    }
+  });
+});

@@ -4,8 +4,11 @@ import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   type ConfigFileError,
+  invalidUtf8Offset,
+  parseConfigBytes,
   readConfigFileOnce,
   watchConfigFile,
   watchGlobalConfigFile,
@@ -419,5 +422,131 @@ test('readConfigFileOnce: value, or a typed failure for every kind of bad input'
     const b = await readConfigFileOnce(big, validateGlobalConfig, 1000);
     assert.ok(!b.ok);
     assert.equal(b.kind, 'unreadable');
+  });
+});
+
+test('bytes that are not UTF-8 are an error with their offset, never replaced by U+FFFD', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'latin1.json');
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from('{"DPCKey":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+    );
+    const r = await readConfigFileOnce(file, validateWwanConfig);
+    assert.ok(!r.ok);
+    assert.equal(r.kind, 'json');
+    assert.equal(r.message, `invalid UTF-8 in ${file} at byte 14: a config file is UTF-8 text`);
+    // The watcher reads through the same path.
+    await watching(file, async (ev) => {
+      assert.match((await ev.error()).message, /invalid UTF-8 .* at byte 14/);
+    });
+  });
+  for (const [bytes, at] of [
+    [[0x7b, 0xc0, 0x80, 0x7d], 1], // overlong NUL
+    [[0x22, 0xed, 0xa0, 0x80, 0x22], 1], // an encoded surrogate (CESU-8)
+    [[0xf4, 0x90, 0x80, 0x80], 0], // above U+10FFFF
+    [[0x22, 0xe2, 0x82], 1], // truncated
+    [[0x22, 0xe2, 0x82, 0xac, 0x22], undefined], // the euro sign
+  ] as const) {
+    assert.equal(invalidUtf8Offset(Uint8Array.from(bytes)), at, bytes.join(' '));
+  }
+  // A BOM is not silently skipped: the JSON error names it, as Go's encoding/json refuses it.
+  const bom = parseConfigBytes('f.json', Buffer.from('\ufeff{}'), validateWwanConfig);
+  assert.ok(!bom.ok);
+  assert.match(bom.message, /byte order mark/);
+});
+
+test('invalidUtf8Offset agrees with the strict TextDecoder on any bytes', () => {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const nearUtf8 = fc.array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f, 0x90, 0x8f),
+    ),
+    { maxLength: 24 },
+  );
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        nearUtf8,
+        fc.string({ unit: 'binary' }).map((s) => [...Buffer.from(s)]),
+      ),
+      (bytes) => {
+        const b = Uint8Array.from(bytes);
+        let valid = true;
+        try {
+          strict.decode(b);
+        } catch {
+          valid = false;
+        }
+        const at = invalidUtf8Offset(b);
+        assert.equal(at === undefined, valid);
+        if (at !== undefined) {
+          // Everything before the offset decodes; the sequence starting there does not.
+          strict.decode(b.subarray(0, at));
+          assert.throws(() => strict.decode(b.subarray(0, Math.min(b.length, at + 4))));
+        }
+      },
+    ),
+    { numRuns: 3000, seed: 20261124 },
+  );
+});
+
+test('hostile nesting: the file is named, the agent is not crashed', async () => {
+  await withDir(async (dir) => {
+    const open = join(dir, 'open.json');
+    await writeFile(open, '['.repeat(200_000));
+    const j = await readConfigFileOnce(open, validateWwanConfig);
+    assert.ok(!j.ok);
+    assert.equal(j.kind, 'json');
+    assert.equal(
+      j.message,
+      `invalid JSON in ${open} at line 1 column 200001: unexpected end of input, expected a value`,
+    );
+
+    const closed = join(dir, 'closed.json');
+    await writeFile(closed, `{"Networks":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`);
+    // Whatever validator a caller passes, the nesting is bounded before it runs.
+    let called = false;
+    const s = await readConfigFileOnce(closed, (v) => {
+      called = true;
+      return { ok: true, value: v };
+    });
+    assert.ok(!s.ok);
+    assert.equal(called, false);
+    assert.equal(s.kind, 'schema');
+    assert.equal(s.errors.length, 1);
+    assert.match(
+      s.message,
+      new RegExp(`^invalid config in ${closed}: /Networks(/0){31}: is nested more than 32 levels deep`),
+    );
+  });
+});
+
+test('a global config where a WwanConfig is expected is an error for the watcher, and the other way round', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'wwan.json');
+    await writeFile(file, JSON.stringify({ GlobalSettings: {}, AgentSettings: {} }));
+    await watching(file, async (ev) => {
+      const err = await ev.error();
+      assert.equal(err.kind, 'schema');
+      assert.deepEqual(err.errors, [
+        { path: '', message: 'is a global config (it has GlobalSettings, AgentSettings), not a WwanConfig' },
+      ]);
+    });
+    const global = join(dir, 'global.json');
+    await writeFile(global, EXAMPLE);
+    const ev = events();
+    const ac = new AbortController();
+    const w = watchGlobalConfigFile(global, { ...ev, signal: ac.signal, debounceMs: 20, pollMs: 0 });
+    try {
+      await w.ready;
+      assert.match(
+        (await ev.error()).message,
+        /is a WwanConfig \(it has DPCKey, DPCTimestamp, RSConfigTimestamp, RadioSilence, Networks\), not a global config/,
+      );
+    } finally {
+      ac.abort();
+    }
   });
 });

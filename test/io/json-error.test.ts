@@ -46,3 +46,28 @@ test('a byte order mark is named as such', () => {
   assert.equal(e?.column, 1);
   assert.match(e?.reason ?? '', /byte order mark/);
 });
+
+test('any depth: 200,000 unclosed brackets and 2,000,000 closed ones are located, not a stack overflow', () => {
+  const open = '['.repeat(200_000);
+  assert.deepEqual(locateJsonError(open), {
+    offset: 200_000,
+    line: 1,
+    column: 200_001,
+    reason: 'unexpected end of input, expected a value',
+  });
+  const objects = '{"a":'.repeat(200_000);
+  assert.match(locateJsonError(objects)?.reason ?? '', /unexpected end of input/);
+  const closedButOne = `${'['.repeat(2_000_000)}${']'.repeat(1_999_999)}`;
+  assert.equal(locateJsonError(closedButOne)?.reason, "unexpected end of input, expected ',' or ']'");
+  const mixed = `${'{"a":['.repeat(50_000)}1${']}'.repeat(50_000)}`;
+  JSON.parse(mixed);
+  assert.equal(locateJsonError(mixed), undefined);
+});
+
+test('a 4 MB array of numbers is scanned in linear time', () => {
+  const text = `[${'1,'.repeat(2_000_000)}`;
+  const t0 = performance.now();
+  assert.equal(locateJsonError(text)?.offset, text.length);
+  // Quadratic (a copy of the rest per number) would take minutes; linear takes well under a second.
+  assert.ok(performance.now() - t0 < 5000);
+});
