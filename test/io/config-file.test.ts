@@ -536,13 +536,20 @@ test('a global config where a WwanConfig is expected is an error for the watcher
     });
     const global = join(dir, 'global.json');
     await writeFile(global, EXAMPLE);
-    const ev = events();
+    const errors: ConfigFileError[] = [];
     const ac = new AbortController();
-    const w = watchGlobalConfigFile(global, { ...ev, signal: ac.signal, debounceMs: 20, pollMs: 0 });
+    const w = watchGlobalConfigFile(global, {
+      onConfig: () => assert.fail('a WwanConfig was accepted as a global config'),
+      onError: (e) => errors.push(e),
+      signal: ac.signal,
+      debounceMs: 20,
+      pollMs: 0,
+    });
     try {
       await w.ready;
+      assert.equal(errors.length, 1);
       assert.match(
-        (await ev.error()).message,
+        errors[0]!.message,
         /is a WwanConfig \(it has DPCKey, DPCTimestamp, RSConfigTimestamp, RadioSilence, Networks\), not a global config/,
       );
     } finally {
