@@ -113,6 +113,8 @@ export class Controller {
   private crashRetryAt: number | undefined;
   /** The clock time of the last plan: retries due by then were seen by it. */
   private lastPlanAt: number | undefined;
+  /** The plan of the run under way, once made (a broken run's record shows how far it got). */
+  private runPlan: Plan | undefined;
   /** The last unexpected run error and how often it repeated, so a recurring one is logged once. */
   private lastCrash: { message: string; repeats: number } | undefined;
 
@@ -266,15 +268,18 @@ export class Controller {
   /** An unexpected error (a bug, not an item failure): logged once per distinct message, retried. */
   private crashed(err: unknown, context: object): void {
     const message = errorText(err);
-    if (this.lastCrash?.message === message) {
-      this.lastCrash.repeats++;
-      this.opts.logger?.debug(
-        { ...context, err, repeats: this.lastCrash.repeats },
-        'reconcile run failed again',
-      );
-    } else {
-      this.lastCrash = { message, repeats: 0 };
-      this.opts.logger?.error({ ...context, err }, 'reconcile run failed: unexpected error, will retry');
+    const repeated = this.lastCrash?.message === message;
+    if (repeated) this.lastCrash!.repeats++;
+    else this.lastCrash = { message, repeats: 0 };
+    try {
+      if (repeated)
+        this.opts.logger?.debug(
+          { ...context, err, repeats: this.lastCrash!.repeats },
+          'reconcile run failed again',
+        );
+      else this.opts.logger?.error({ ...context, err }, 'reconcile run failed: unexpected error, will retry');
+    } catch {
+      // The logger itself broke: nothing is left to tell, and this handler must not throw.
     }
     if (this.stopped) return;
     this.crashRetryAt = this.clock.now() + this.crashBackoff.next();
@@ -299,7 +304,7 @@ export class Controller {
       reasons,
       startedAt,
       endedAt: this.clock.now(),
-      plan: this.lastPlan ?? empty,
+      plan: this.runPlan ?? empty,
       log: [],
       succeeded: 0,
       failed: 0,
@@ -324,10 +329,12 @@ export class Controller {
   private async runOnce(id: number, startedAt: number, reasons: readonly string[]): Promise<void> {
     const desired = this.desired;
     const base = this.current;
+    this.runPlan = undefined;
     const holds = this.holdsAt(startedAt);
     this.lastPlanAt = startedAt;
     const p = makePlan(base, desired, this.planOptions(startedAt, holds));
     this.lastPlan = p;
+    this.runPlan = p;
     this.emit({ type: 'run-started', id, reasons, plan: p });
     let result: ApplyResult | undefined;
     if (p.steps.length > 0) {
