@@ -1,8 +1,8 @@
 /** The executor: async operations, concurrency limit, order across async steps, cancellation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apply, type Configurator, emptyGraph, graphOf, plan } from '../../reconciler/index.js';
-import { Recorder, t } from './harness.js';
+import { apply, type Configurator, emptyGraph, graphOf, plan, TimeoutError } from '../../reconciler/index.js';
+import { FakeClock, Recorder, t } from './harness.js';
 
 test('independent branches run concurrently up to the limit; dependents wait for async creates', async () => {
   let inFlight = 0;
@@ -65,4 +65,47 @@ test('a configurator that throws synchronously is a failed step, not a crash', a
   assert.equal(r.failed, 1);
   assert.equal(r.outcomes.get('create:t/A')?.error, 'boom');
   assert.equal(r.log[0]?.error, 'boom');
+});
+
+test('a call past its deadline fails with a TimeoutError that its own signal also carries (manual clock)', async () => {
+  const clock = new FakeClock();
+  let seen: unknown;
+  const hang: Configurator = {
+    create: (_it, ctx) =>
+      new Promise<void>((_, reject) => {
+        ctx.signal.addEventListener('abort', () => {
+          seen = ctx.signal.reason;
+          reject(new Error('late rejection of the abandoned call'));
+        });
+      }),
+    modify() {},
+    delete() {},
+  };
+  const d = graphOf('G', [t('A')]);
+  const running = apply(plan(emptyGraph('G'), d), emptyGraph('G'), d, {
+    configurators: { t: { ...hang, timeoutMs: 250 } },
+    clock,
+  });
+  await clock.advance(249);
+  assert.deepEqual(clock.dueTimes, [250], 'still waiting, one timer');
+  await clock.advance(1);
+  const r = await running;
+  assert.equal(r.outcomes.get('create:t/A')?.timedOut, true);
+  assert.equal(r.outcomes.get('create:t/A')?.error, 'create t/A timed out after 250 ms');
+  assert.ok(seen instanceof TimeoutError);
+  assert.deepEqual(clock.dueTimes, [], 'no timer left behind');
+});
+
+test('a throwing progress listener after an async step rejects the apply instead of hanging it', async () => {
+  const d = graphOf('G', [t('A')]);
+  const async: Configurator = { create: async () => {}, modify() {}, delete() {} };
+  await assert.rejects(
+    apply(plan(emptyGraph('G'), d), emptyGraph('G'), d, {
+      configurators: { t: async },
+      onEvent: (e) => {
+        if (e.type === 'step-finished') throw new Error('listener bug');
+      },
+    }),
+    /listener bug/,
+  );
 });
