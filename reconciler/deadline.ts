@@ -48,6 +48,8 @@ export function withDeadline<T>(work: Promise<T> | (() => Promise<T>), opts: Dea
     };
     const onAbort = (): void => lose(() => opts.onAbort(opts.signal?.reason));
     if (opts.signal?.aborted) {
+      // Work already started is abandoned: its late rejection must not surface as unhandled.
+      if (typeof work !== 'function') work.catch(() => {});
       onAbort();
       return;
     }

@@ -216,6 +216,11 @@ export class WwanAgent {
     if (model) this.observe(model, reason);
   }
 
+  /** Expectations and step watches held (bounded: see expectations.ts). */
+  get pendingExpectations(): number {
+    return this.expectations.size;
+  }
+
   /** Why a modem's (name) or the whole ('') desired state could not be rebuilt; logged once per change. */
   modelErrors(): ReadonlyMap<string, string> {
     return this.buildErrors;
@@ -338,6 +343,7 @@ export class WwanAgent {
       () => {
         this.expiryTimer = undefined;
         this.refresh('expected observation overdue');
+        this.armExpiry();
       },
       Math.max(0, at - this.clock.now()) + 1,
     );

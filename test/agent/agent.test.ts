@@ -81,10 +81,11 @@ describe('the agent reacts to ModemManager', () => {
 });
 
 describe('the config in force', () => {
-  test("a modem whose items cannot be built keeps them, with the reason in its ConfigError; the other modem's drop is still answered", async () => {
+  test("a modem whose items cannot be built keeps them, with the reason in its ConfigError; the other modem's drop is still answered", async (t) => {
     const nl = new FakeNetlink();
     nl.links = [link(5, 'wwan0', { up: false }), link(6, 'wwan1', { up: false })];
     const w = agentWorld({ netlink: nl });
+    t.after(() => w.close());
     w.setConfig(configAB(true));
     await w.settle();
     await w.clock.advance(100);

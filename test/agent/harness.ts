@@ -123,6 +123,8 @@ export interface AgentWorld {
   setConfig(cfg: WwanConfig): void;
   /** Lets the agent finish whatever it started (microtasks and immediates, no clock movement). */
   settle(): Promise<void>;
+  /** Stops the agent (its kernel observer holds watches that would keep the test process alive). */
+  close(): Promise<void>;
 }
 
 export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNetlink } = {}): AgentWorld {
@@ -151,6 +153,7 @@ export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNe
       await agent.controller.idle();
       await flush();
     },
+    close: () => agent.stop(),
   };
 }
 

@@ -118,7 +118,7 @@ test('follows ModemManager starting late, exiting and restarting (NameOwnerChang
 test('resyncs after our own bus connection is re-established', async (t) => {
   if (skipUnless(t, { commands: ['dbus-daemon'] })) return;
   const bus = await startPrivateBus();
-  const conn = await DBusConnection.open({ address: bus.address, backoff: { initialMs: 20, maxMs: 100 } });
+  const conn = await DBusConnection.open({ address: bus.address, backoff: { baseMs: 20, maxMs: 100 } });
   const client = await ModemManagerClient.connect({ connection: conn });
   const mm = await fakeMM(bus.address, '1.20.4');
   t.after(async () => {
