@@ -41,6 +41,17 @@ export function configErrorOf(label: string, controller: Controller, extra?: str
     })
     .sort((a, b) => rank(a.type) - rank(b.type));
   if (failed[0]) return `${friendly[failed[0].type] ?? failed[0].type} failed: ${failed[0].error}`;
+  // A flapping item's repair held back by the reconciler's damping says so itself, not through the
+  // items that wait for it.
+  const damped = [...inCluster]
+    .flatMap((k) => {
+      const s = st.statuses.get(k);
+      return s?.state === 'pending' && s.pendingReason?.startsWith('damped:')
+        ? [{ type: st.desired.nodes.get(k)!.item.type, why: s.pendingReason }]
+        : [];
+    })
+    .sort((a, b) => rank(a.type) - rank(b.type));
+  if (damped[0]) return `${friendly[damped[0].type] ?? damped[0].type} held back: ${damped[0].why}`;
   // A chain of pending items says the same thing several times: report its root, the item that
   // waits for something that is not itself pending.
   const pending = (st.lastPlan?.pending ?? []).filter((p) => inCluster.has(keyOf(p.ref)));

@@ -123,3 +123,24 @@ describe('the config in force', () => {
     assert.equal(connects - before, 1, 'the drop was answered');
   });
 });
+
+describe('a flapping bearer', () => {
+  test('100 drops in a minute are damped: far fewer Connects, and the status says why', async (t) => {
+    const w = agentWorld();
+    t.after(() => w.close());
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    let held = '';
+    for (let i = 0; i < 100; i++) {
+      if (w.mm.snapshot.objects[BEARER0]?.[IFACE.bearer]?.Connected === true) w.mm.setBearerConnected(false);
+      await w.settle();
+      const ce = buildOutputs(w.agent.view()).status.Networks?.[0]?.ConfigError ?? '';
+      if (ce.includes('held back')) held = ce;
+      await w.clock.advance(600);
+    }
+    const connects = w.mm.count('connect');
+    t.diagnostic(`100 drop chances in 60 s -> ${connects} Connect calls; status said: "${held}"`);
+    assert.ok(connects >= 3 && connects <= 15, `${connects} Connects`);
+    assert.match(held, /^connect held back: damped: \d+ drifts in/);
+  });
+});
