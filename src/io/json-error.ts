@@ -23,12 +23,23 @@ class Stop {
 
 export function locateJsonError(text: string): JsonSyntaxError | undefined {
   let i = 0;
+  // The open containers: an explicit stack (see document()).
+  const open: ('{' | '[')[] = [];
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const fail = (what?: string): never => {
-    if (i >= text.length)
-      throw new Stop(i, what ? `unexpected end of input, expected ${what}` : 'unexpected end of input');
+    if (i >= text.length) {
+      // How many are left open tells a truncated file from a missing bracket or a flood of them.
+      const left =
+        open.length === 0
+          ? ''
+          : ` (${open.length} nested ${open.length === 1 ? 'array or object' : 'arrays or objects'} left open)`;
+      throw new Stop(
+        i,
+        `${what ? `unexpected end of input, expected ${what}` : 'unexpected end of input'}${left}`,
+      );
+    }
     const c = text[i]!;
     if (c === '\ufeff') throw new Stop(i, 'unexpected byte order mark (save the file as UTF-8 without BOM)');
     const shown = c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
@@ -78,7 +89,6 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
    * agent, end the process).
    */
   const document = (): void => {
-    const open: ('{' | '[')[] = [];
     let want: 'value' | 'key' | 'after' = 'value';
     for (;;) {
       ws();

@@ -501,7 +501,7 @@ test('hostile nesting: the file is named, the agent is not crashed', async () =>
     assert.equal(j.kind, 'json');
     assert.equal(
       j.message,
-      `invalid JSON in ${open} at line 1 column 200001: unexpected end of input, expected a value`,
+      `invalid JSON in ${open} at line 1 column 200001: unexpected end of input, expected a value (200000 nested arrays or objects left open)`,
     );
 
     const closed = join(dir, 'closed.json');

@@ -53,12 +53,15 @@ test('any depth: 200,000 unclosed brackets and 2,000,000 closed ones are located
     offset: 200_000,
     line: 1,
     column: 200_001,
-    reason: 'unexpected end of input, expected a value',
+    reason: 'unexpected end of input, expected a value (200000 nested arrays or objects left open)',
   });
   const objects = '{"a":'.repeat(200_000);
   assert.match(locateJsonError(objects)?.reason ?? '', /unexpected end of input/);
   const closedButOne = `${'['.repeat(2_000_000)}${']'.repeat(1_999_999)}`;
-  assert.equal(locateJsonError(closedButOne)?.reason, "unexpected end of input, expected ',' or ']'");
+  assert.equal(
+    locateJsonError(closedButOne)?.reason,
+    "unexpected end of input, expected ',' or ']' (1 nested array or object left open)",
+  );
   const mixed = `${'{"a":['.repeat(50_000)}1${']}'.repeat(50_000)}`;
   JSON.parse(mixed);
   assert.equal(locateJsonError(mixed), undefined);
