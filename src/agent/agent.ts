@@ -19,6 +19,7 @@ import {
 import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
+import { IFACE } from '../modemmanager/types.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
 import { netPredicates } from '../netitems/predicates.js';
@@ -127,7 +128,7 @@ export class WwanAgent {
         const isDelete = e.step.op === 'delete' || e.step.phase === 'delete';
         const want = isDelete ? null : (this.controller.state().desired.nodes.get(k)?.item ?? null);
         if (e.type === 'step-started') this.expectations.stepStarted(k, want);
-        else this.expectations.stepFinished(k, e.outcome.ok, want);
+        else this.expectations.stepFinished(k, e.outcome.ok, want, this.markOf(e.step.ref));
       }
       if (e.type === 'run-finished') {
         // A step's effect is folded into the current graph when the run ends, over anything observed
@@ -258,7 +259,7 @@ export class WwanAgent {
           item: withDepsOf(p.item, desired.nodes.get(k)?.item ?? current.nodes.get(k)?.item),
           path: p.path,
         };
-        if (!this.expectations.accept(k, p.item)) return;
+        if (!this.expectations.accept(k, p.item, this.markOf(p.item, model))) return;
         const old = current.nodes.get(k);
         if (old && contentKey(old.item) === contentKey(p.item)) return;
         // A change we did not make is drift; the very first look is just the starting point.
@@ -267,7 +268,7 @@ export class WwanAgent {
       for (const p of observed) put(p);
       for (const [k, n] of current.nodes) {
         if (!MM_TYPES.has(n.item.type) || seen.has(k)) continue;
-        if (this.expectations.accept(k, undefined)) e.delete(n.item);
+        if (this.expectations.accept(k, undefined, this.markOf(n.item, model))) e.delete(n.item);
       }
       if (this.netObserver) {
         // The kernel's picture of the managed interfaces replaces ours (same rules as above).
@@ -292,6 +293,22 @@ export class WwanAgent {
         }
       }
     }, reason);
+  }
+
+  /**
+   * The ModemManager objects a connection is observed from: the modem's bearer objects (immutable in
+   * the client's snapshot, so a new object means a new report). Anything ModemManager reports after
+   * it replied to Connect is at least as new as the reply, so a bearer that changed since is news.
+   */
+  private markOf(ref: { type: string; name: string }, model?: Model): readonly unknown[] | undefined {
+    if (ref.type !== CONNECTION) return undefined;
+    const input = model?.inputs.find((m) => m.name === ref.name);
+    const path = input ? input.view?.path : this.viewOf(ref.name)?.path;
+    if (path === undefined) return [];
+    const snap = this.opts.mm.snapshot;
+    const bearers = (snap.objects[path]?.[IFACE.modem] as { Bearers?: readonly string[] } | undefined)
+      ?.Bearers;
+    return (bearers ?? []).map((b) => snap.objects[b]);
   }
 
   /** The network observer follows the interfaces of the connected bearers (and those it saw before). */

@@ -20,12 +20,17 @@ interface Expectation {
   /** The content key expected to be observed, or null for its absence. */
   readonly want: string | null;
   readonly until: number;
+  /** The source objects the observation is read from, as they were when the step ended. */
+  readonly mark: readonly unknown[] | undefined;
 }
 
 interface Watch {
   readonly want: string | null;
   seen: boolean;
 }
+
+const sameRefs = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const contentOf = (it: Item | null | undefined): string | null => (it ? contentKey(it) : null);
 
@@ -47,7 +52,12 @@ export class Expectations {
    * The step on `key` ended. On success, `want` is what it applied (null: removed); unless its
    * effect was already observed while it ran, contradicting observations are held back for a while.
    */
-  stepFinished(key: string, ok: boolean, want: Item | null): void {
+  /**
+   * `mark`: the (immutable) source objects the item's observation is read from, e.g. a modem's bearer
+   * objects. Their replacement after the step ended is news from after it (the source answers in
+   * order: whatever it says after its reply is at least as new), so it is taken even if it contradicts.
+   */
+  stepFinished(key: string, ok: boolean, want: Item | null, mark?: readonly unknown[]): void {
     const w = this.watches.get(key);
     this.watches.delete(key);
     if (!ok) return;
@@ -56,20 +66,21 @@ export class Expectations {
       this.pending.delete(key);
       return;
     }
-    this.pending.set(key, { want: c, until: this.clock.now() + this.graceMs });
+    this.pending.set(key, { want: c, until: this.clock.now() + this.graceMs, mark });
   }
 
   /**
    * Whether an observation of `key` (undefined: absent) should be taken. A confirming observation
    * clears the expectation; a contradicting one is ignored until the grace period is over.
    */
-  accept(key: string, observed: Item | undefined): boolean {
+  accept(key: string, observed: Item | undefined, mark?: readonly unknown[]): boolean {
     const c = contentOf(observed);
     const w = this.watches.get(key);
     if (w && w.want === c) w.seen = true;
     const e = this.pending.get(key);
     if (!e) return true;
-    if (e.want === c || this.clock.now() >= e.until) {
+    const news = e.mark !== undefined && mark !== undefined && !sameRefs(e.mark, mark);
+    if (e.want === c || news || this.clock.now() >= e.until) {
       this.pending.delete(key);
       return true;
     }

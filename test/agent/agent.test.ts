@@ -60,6 +60,27 @@ describe('the agent reacts to ModemManager', () => {
     assert.equal(w.clock.now(), 0);
   });
 
+  test('a bearer that ModemManager reports on after Connect returned is news: a drop in it is answered at once', async () => {
+    const w = agentWorld({ expectationGraceMs: 15_000 });
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    // ModemManager replies to Connect before it reports the bearer...
+    w.mm.script.set('connect', () => BEARER0);
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1);
+    // ...and its first report after the reply says the bearer is down again.
+    w.mm.edit((t) => {
+      (t.objects[BEARER0]![IFACE.bearer] as { ConnectionError?: unknown }).ConnectionError = [
+        'org.freedesktop.ModemManager1.Error.MobileEquipment.NoCarrier',
+        'dropped',
+      ];
+    });
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 2, 'reconnected without waiting for the window');
+    assert.equal(w.clock.now(), 0);
+  });
+
   test('a contradiction inside the grace window is re-checked when the window closes', async () => {
     const w = agentWorld({ expectationGraceMs: 15_000 });
     w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { produce } from 'immer';
 import type { Logger } from '../../reconciler/controller.js';
 import { WwanAgent } from '../../src/agent/agent.js';
 import { secretsFromConfig } from '../../src/agent/secrets.js';
@@ -64,9 +65,10 @@ export class FakeModemManager extends EventEmitter {
 
   /** Edits the tree and emits 'snapshot', as a signal would. */
   edit(fn: (t: Tree) => void): void {
-    const t = structuredClone(this.snapshot) as Tree;
-    fn(t);
-    this.snapshot = t;
+    // As the real client: immutable, so an object that did not change keeps its identity.
+    this.snapshot = produce(this.snapshot, (d) => {
+      fn(d as Tree);
+    });
     this.emit('snapshot', this.snapshot);
   }
 
