@@ -102,42 +102,56 @@ describe('mmagent run: bad input and a flapping network', () => {
     });
   });
 
-  test('a drop a few milliseconds after a reconnect is answered in milliseconds', async (t) => {
+  test('a drop a few milliseconds after a reconnect is answered in milliseconds; a bearer that keeps dropping is damped, and the status says so', async (t) => {
     if (skipUnless(t, needs)) return;
     const config = cfgOf(network('modem-a', 'wwan0'));
     await withAgentWorld({ modems: [modemA()], config }, async (w) => {
       await w.waitStatus(online('modem-a'), 'modem-a online');
       await w.settle();
-      const figures: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        let mark = w.sim.recorder.mark();
-        w.sim.dropBearer('A');
-        await connectSince(w, mark, `reconnect ${round}`);
-        // Drop again the moment the new bearer is up: within a few ms of the reconnect.
-        const end = Date.now() + 10_000;
-        let dropped: string[] = [];
-        while (dropped.length === 0) {
-          assert.ok(Date.now() < end, 'the reconnect never completed');
-          mark = w.sim.recorder.mark();
-          dropped = w.sim.dropBearer('A');
-          if (dropped.length === 0) await new Promise((r) => setTimeout(r, 1));
+      /** Drops the bearer the moment it is up again (polling every ms); returns when it dropped. */
+      const dropWhenUp = async (what: string, timeoutMs = 10_000) => {
+        const end = Date.now() + timeoutMs;
+        for (;;) {
+          const mark = w.sim.recorder.mark();
+          if (w.sim.dropBearer('A').length > 0) return { at: Date.now(), mark };
+          assert.ok(Date.now() < end, `the bearer never came up: ${what}`);
+          await new Promise((r) => setTimeout(r, 1));
         }
-        const dropAt = Date.now();
-        const at = await connectSince(
-          w,
-          mark,
-          `reconnect after the drop right after reconnect ${round}`,
-          5_000,
-        );
-        figures.push(at - dropAt);
-        await w.waitStatus(online('modem-a'), 'online again');
-        await w.settle(300);
-      }
-      t.diagnostic(`drop right after a reconnect -> Connect in ${figures.join(', ')} ms`);
-      assert.ok(
-        figures.every((ms) => ms < 1000),
-        `answered in ${figures.join(', ')} ms`,
+      };
+      const first = w.sim.recorder.mark();
+      w.sim.dropBearer('A');
+      await connectSince(w, first, 'reconnect after the first drop');
+      const drop = await dropWhenUp('the reconnect');
+      const at = await connectSince(
+        w,
+        drop.mark,
+        'reconnect after the drop right after the reconnect',
+        5_000,
       );
+      t.diagnostic(`drop right after a reconnect -> Connect in ${at - drop.at} ms`);
+      assert.ok(at - drop.at < 1000, `answered in ${at - drop.at} ms`);
+
+      // Keep dropping it whenever it is up, for 20 s: the reconnects are spaced out, growing.
+      const start = Date.now();
+      const mark = w.sim.recorder.mark();
+      let drops = 0;
+      let held = '';
+      while (Date.now() - start < 20_000) {
+        if (w.sim.dropBearer('A').length > 0) drops++;
+        const ce = net((await w.readStatus()) ?? {}, 'modem-a')?.ConfigError ?? '';
+        if (ce.includes('held back')) held = ce;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const connects = w.sim.recorder
+        .stateChangingCalls({ since: mark })
+        .filter((c) => c.member === 'Connect');
+      t.diagnostic(
+        `a bearer dropped whenever up for 20 s: ${drops} drops, ${connects.length} Connects; status: "${held}"`,
+      );
+      assert.ok(connects.length <= 10, `${connects.length} Connects in 20 s`);
+      assert.match(held, /connect held back: damped/);
+      const gaps = connects.slice(1).map((c, i) => c.time - connects[i]!.time);
+      t.diagnostic(`gaps between Connects: ${gaps.join(', ')} ms`);
     });
   });
 
