@@ -7,26 +7,20 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
 import { validateAgainst } from '../../src/schemas/validate.js';
 import { skipUnless } from '../harness/require.js';
-import { kernel, kernelEventually, modemA, modemB, network, withAgentWorld } from './world.js';
-
-const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
-
-const cfgOf = (...networks: NonNullable<WwanConfig['Networks']>): WwanConfig => ({
-  DPCKey: 'e2e',
-  DPCTimestamp: '2026-11-24T10:00:00.123456789Z',
-  RSConfigTimestamp: '0001-01-01T00:00:00Z',
-  Networks: networks,
-});
-
-const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string) =>
-  (s.Networks ?? []).find((n) => n.LogicalLabel === label);
-const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
-  const n = net(s, label);
-  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
-};
+import {
+  cfgOf,
+  kernel,
+  kernelEventually,
+  modemA,
+  modemB,
+  needs,
+  net,
+  network,
+  online,
+  withAgentWorld,
+} from './world.js';
 
 describe('mmagent run (simulator + netns)', () => {
   test('first connect: dual stack on wwan0; identical config again costs nothing; MTU and metric changes cost one change each', async (t) => {

@@ -8,23 +8,18 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { WwanConfig, WwanNetworkStatus } from '../../src/schemas/types.generated.js';
 import { skipUnless } from '../harness/require.js';
-import { type AgentWorld, kernelEventually, modemA, network, withAgentWorld } from './world.js';
-
-const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
-
-const cfgOf = (...networks: NonNullable<WwanConfig['Networks']>): WwanConfig => ({
-  DPCKey: 'e2e',
-  DPCTimestamp: '2026-11-24T10:00:00Z',
-  Networks: networks,
-});
-const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string) =>
-  (s.Networks ?? []).find((n) => n.LogicalLabel === label);
-const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
-  const n = net(s, label);
-  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
-};
+import {
+  type AgentWorld,
+  cfgOf,
+  kernelEventually,
+  modemA,
+  needs,
+  net,
+  network,
+  online,
+  withAgentWorld,
+} from './world.js';
 
 /** Waits (bounded) until the simulator has seen a Connect since `mark`; returns when it arrived. */
 async function connectSince(w: AgentWorld, mark: number, what: string, timeoutMs = 10_000): Promise<number> {

@@ -14,10 +14,31 @@ import { fileURLToPath } from 'node:url';
 import { startPrivateBus } from '../../src/mmsim/private-bus.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
-import type { WwanConfig, WwanStatus } from '../../src/schemas/types.generated.js';
+import type { WwanConfig, WwanNetworkStatus, WwanStatus } from '../../src/schemas/types.generated.js';
 import { type Netns, withNetns } from '../harness/netns.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The tests' prerequisites: root (netns), dbus-daemon, and python3 for the kit's helpers. */
+export const needs = { root: true, commands: ['ip', 'dbus-daemon', 'python3'] } as const;
+
+/** A WwanConfig of these networks, as NIM publishes it. */
+export const cfgOf = (...networks: NonNullable<WwanConfig['Networks']>): WwanConfig => ({
+  DPCKey: 'e2e',
+  DPCTimestamp: '2026-11-24T10:00:00.123456789Z',
+  RSConfigTimestamp: '0001-01-01T00:00:00Z',
+  Networks: networks,
+});
+
+/** The status of one label. */
+export const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string) =>
+  (s.Networks ?? []).find((n) => n.LogicalLabel === label);
+
+/** A status predicate: the label is connected with an address. */
+export const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
+  const n = net(s, label);
+  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
+};
 
 interface Addr {
   ifname: string;
