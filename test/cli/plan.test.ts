@@ -235,6 +235,12 @@ describe('bad input: one line, exit 1, never a stack trace (golden)', () => {
       (s.kernel.items[3]!.spec as { gateway?: string }).gateway = '10.64.64.999';
       return { config: good(), snapshot: writeConfig('snap-bad-item', s) };
     },
+    'config-is-global-config': () => ({
+      config: writeConfig('global-as-wwan', {
+        GlobalSettings: { 'debug.default.loglevel': { StrValue: 'info' } },
+      }),
+      snapshot: fixture('both-connected'),
+    }),
     'global-config-invalid': () => ({
       config: good(),
       snapshot: fixture('both-connected'),
