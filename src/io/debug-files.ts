@@ -17,7 +17,7 @@ import { readdir, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../reconciler/controller.js';
 import { type WriteOptions, writeFileAtomic } from './atomic-write.js';
-import { OutputWriter, type OutputWriterOptions } from './outputs.js';
+import { isNoSpace, OutputWriter, type OutputWriterOptions } from './outputs.js';
 
 export const DEBUG_FILE_MODE = 0o600;
 /** A graph of a few modems is tens of KiB; 4 MiB is a runaway, not a debug aid. */
@@ -213,7 +213,7 @@ export class DebugFileWriter {
       await this.writeFile(path, text, { mode: DEBUG_FILE_MODE });
     } catch (e) {
       this.written.delete(name);
-      if (codeOf(e) === 'ENOSPC' || codeOf(e) === 'EDQUOT') {
+      if (isNoSpace(e)) {
         this.once(
           name,
           'no-space',
