@@ -3,9 +3,9 @@
  * `nameserver <ip>` line per server (`/run/wwan/resolv.conf/wwan0.dhcp`); NIM watches the directory.
  * Writes are atomic (temp file in the same directory + rename), so a watcher never reads half a file.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { canonicalIp } from '../netlink/ip.js';
 
 /** EVE's directory of per-interface resolv.conf files written by the wwan agent. */
@@ -49,18 +49,9 @@ export async function writeInterfaceDns(
   ifname: string,
   servers: readonly string[],
 ): Promise<void> {
-  const file = resolvFileName(dir, ifname);
-  const content = formatResolvConf(servers);
-  await mkdir(dir, { recursive: true });
-  // A dot-prefixed temp name: readers that glob `*.dhcp` never see it.
-  const tmp = join(dir, `.${ifname}.dhcp.${process.pid}.${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(tmp, content, { mode: 0o644 });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  // Atomic, hidden temp name (readers globbing `*.dhcp` never see it), and 0644 whatever the umask:
+  // the resolver reading it may not be root.
+  await writeFileAtomic(resolvFileName(dir, ifname), formatResolvConf(servers), { mode: 0o644 });
 }
 
 /** Removes the file; a file already gone is success. */
