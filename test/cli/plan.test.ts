@@ -18,7 +18,7 @@ import { runPlan } from '../../src/cli/plan.js';
 import { runSnapshot } from '../../src/cli/snapshot.js';
 import type { MmagentPlan } from '../../src/schemas/types.generated.js';
 import { formatErrors, validateAgainst } from '../../src/schemas/validate.js';
-import { configOf, netA, SCENARIOS } from './scenarios.js';
+import { configOf, netA, netB, SCENARIOS } from './scenarios.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 // Rewriting goldens in CI would turn every output change into a pass.
@@ -282,5 +282,24 @@ describe('bad input: one line, exit 1, never a stack trace (golden)', () => {
       'mmagent snapshot: cannot read ModemManager on unix:path=<dir>/no-bus: connect ENOENT <dir>/no-bus',
       '',
     ]);
+  });
+});
+
+describe('a modem whose desired state cannot be built', () => {
+  test('is left as it is, with a warning; the other modem is planned as usual', async () => {
+    const s = JSON.parse(readFileSync(fixture('both-connected'), 'utf8')) as {
+      modemManager: { objects: Record<string, Record<string, { Ip4Config?: { prefix?: number } }>> };
+    };
+    const bearer = s.modemManager.objects['/org/freedesktop/ModemManager1/Bearer/0']!;
+    bearer['org.freedesktop.ModemManager1.Bearer']!.Ip4Config!.prefix = 99;
+    const snapshot = writeConfig('snap-bad-prefix', s);
+    const r = await plan({ config: writeConfig('both', configOf([netA(), netB({ MTU: 1400 })])), snapshot });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /modem-a: cannot build its desired state \(prefix length 99 .*\); its items are left as they are/,
+    );
+    assert.match(r.stdout, /# modem-a .*: no changes/);
+    assert.match(r.stdout, /~ net\.link\/wwan1/, 'modem-b is planned');
   });
 });
