@@ -259,7 +259,7 @@ export class WwanAgent {
           item: withDepsOf(p.item, desired.nodes.get(k)?.item ?? current.nodes.get(k)?.item),
           path: p.path,
         };
-        if (!this.expectations.accept(k, p.item, this.markOf(p.item, model))) return;
+        if (!this.expectations.accept(k, p.item, this.markOf(p.item))) return;
         const old = current.nodes.get(k);
         if (old && contentKey(old.item) === contentKey(p.item)) return;
         // A change we did not make is drift; the very first look is just the starting point.
@@ -268,7 +268,7 @@ export class WwanAgent {
       for (const p of observed) put(p);
       for (const [k, n] of current.nodes) {
         if (!MM_TYPES.has(n.item.type) || seen.has(k)) continue;
-        if (this.expectations.accept(k, undefined, this.markOf(n.item, model))) e.delete(n.item);
+        if (this.expectations.accept(k, undefined, this.markOf(n.item))) e.delete(n.item);
       }
       if (this.netObserver) {
         // The kernel's picture of the managed interfaces replaces ours (same rules as above).
@@ -300,10 +300,9 @@ export class WwanAgent {
    * the client's snapshot, so a new object means a new report). Anything ModemManager reports after
    * it replied to Connect is at least as new as the reply, so a bearer that changed since is news.
    */
-  private markOf(ref: { type: string; name: string }, model?: Model): readonly unknown[] | undefined {
+  private markOf(ref: { type: string; name: string }): readonly unknown[] | undefined {
     if (ref.type !== CONNECTION) return undefined;
-    const input = model?.inputs.find((m) => m.name === ref.name);
-    const path = input ? input.view?.path : this.viewOf(ref.name)?.path;
+    const path = this.viewOf(ref.name)?.path;
     if (path === undefined) return [];
     const snap = this.opts.mm.snapshot;
     const bearers = (snap.objects[path]?.[IFACE.modem] as { Bearers?: readonly string[] } | undefined)
