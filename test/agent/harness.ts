@@ -5,7 +5,7 @@
  * connected on wwan0 (Bearer/0), Modem/1 disabled (wwan1).
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produce } from 'immer';
@@ -133,10 +133,12 @@ export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNe
   const clock = new FakeClock();
   const mm = new FakeModemManager(clock);
   const logger = new MemoryLogger();
+  // Only the kernel side writes DNS files: a directory of its own, removed by close().
+  const resolvDir = opts.netlink ? mkdtempSync(join(tmpdir(), 'agent-test-resolv-')) : '/nonexistent';
   const agent = new WwanAgent({
     mm,
     ...(opts.netlink ? { netlink: opts.netlink } : {}),
-    resolvDir: mkdtempSync(join(tmpdir(), 'agent-test-resolv-')),
+    resolvDir,
     logger,
     clock,
     physAddrs: fakePhysAddrSource({}),
@@ -155,7 +157,10 @@ export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNe
       await agent.controller.idle();
       await flush();
     },
-    close: () => agent.stop(),
+    async close() {
+      await agent.stop();
+      if (opts.netlink) rmSync(resolvDir, { recursive: true, force: true });
+    },
   };
 }
 
