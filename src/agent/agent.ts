@@ -19,7 +19,7 @@ import {
 import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
-import { IFACE } from '../modemmanager/types.js';
+import { IFACE, ModemState } from '../modemmanager/types.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
 import { netPredicates } from '../netitems/predicates.js';
@@ -32,6 +32,8 @@ import { buildModel, type Model, observedModemItems, withDepsOf } from './model.
 
 const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
+/** How long the read that confirms a Connect may take (the grace window covers it otherwise). */
+const VERIFY_TIMEOUT_MS = 5_000;
 
 /** What the agent needs of the ModemManager client (its state and its calls). */
 export interface ModemManagerSource {
@@ -128,7 +130,8 @@ export class WwanAgent {
         const isDelete = e.step.op === 'delete' || e.step.phase === 'delete';
         const want = isDelete ? null : (this.controller.state().desired.nodes.get(k)?.item ?? null);
         if (e.type === 'step-started') this.expectations.stepStarted(k, want);
-        else this.expectations.stepFinished(k, e.outcome.ok, want, this.markOf(e.step.ref));
+        else if (this.expectations.stepFinished(k, e.outcome.ok, want, this.markOf(e.step.ref)) && want)
+          this.verifyConnected(e.step.ref);
       }
       if (e.type === 'run-finished') {
         // A step's effect is folded into the current graph when the run ends, over anything observed
@@ -308,6 +311,28 @@ export class WwanAgent {
     const bearers = (snap.objects[path]?.[IFACE.modem] as { Bearers?: readonly string[] } | undefined)
       ?.Bearers;
     return (bearers ?? []).map((b) => snap.objects[b]);
+  }
+
+  /**
+   * A Connect whose effect was not reported yet: ask ModemManager directly (Simple.GetStatus answers
+   * from its present state, while its property signals may lag the reply). A modem that says it is
+   * registered but not connected dropped the bearer already: take the observations at once instead
+   * of holding them for the grace window.
+   */
+  private verifyConnected(ref: { type: string; name: string }): void {
+    if (ref.type !== CONNECTION) return;
+    const path = this.viewOf(ref.name)?.path;
+    if (path === undefined) return;
+    this.opts.mm.calls.getStatus(path, { timeoutMs: VERIFY_TIMEOUT_MS }).then(
+      (st) => {
+        const state = (st as Partial<typeof st> | undefined)?.state;
+        if (this.stopped || typeof state !== 'number' || state > ModemState.Registered) return;
+        if (this.expectations.settle(keyOf(ref))) this.refresh('ModemManager reports the connection down');
+      },
+      (err: unknown) =>
+        // The grace window still applies; this read only shortens it.
+        this.opts.logger.debug({ err, modem: ref.name }, 'cannot read the modem state after Connect'),
+    );
   }
 
   /** The network observer follows the interfaces of the connected bearers (and those it saw before). */

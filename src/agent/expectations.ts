@@ -51,22 +51,32 @@ export class Expectations {
   /**
    * The step on `key` ended. On success, `want` is what it applied (null: removed); unless its
    * effect was already observed while it ran, contradicting observations are held back for a while.
+   * Returns whether they are (an expectation was set).
    */
   /**
    * `mark`: the (immutable) source objects the item's observation is read from, e.g. a modem's bearer
    * objects. Their replacement after the step ended is news from after it (the source answers in
    * order: whatever it says after its reply is at least as new), so it is taken even if it contradicts.
    */
-  stepFinished(key: string, ok: boolean, want: Item | null, mark?: readonly unknown[]): void {
+  stepFinished(key: string, ok: boolean, want: Item | null, mark?: readonly unknown[]): boolean {
     const w = this.watches.get(key);
     this.watches.delete(key);
-    if (!ok) return;
+    if (!ok) return false;
     const c = contentOf(want);
     if (w?.seen && w.want === c) {
       this.pending.delete(key);
-      return;
+      return false;
     }
     this.pending.set(key, { want: c, until: this.clock.now() + this.graceMs, mark });
+    return true;
+  }
+
+  /**
+   * The source itself, asked directly after the step, says the effect is gone: the expectation is
+   * void and observations are taken again. Returns whether there was one.
+   */
+  settle(key: string): boolean {
+    return this.pending.delete(key);
   }
 
   /**

@@ -64,8 +64,9 @@ describe('the agent reacts to ModemManager', () => {
     const w = agentWorld({ expectationGraceMs: 15_000 });
     w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
     await w.settle();
-    // ModemManager replies to Connect before it reports the bearer...
+    // ModemManager replies to Connect before it reports the bearer (and says connected when asked)...
     w.mm.script.set('connect', () => BEARER0);
+    w.mm.script.set('getStatus', () => ({ state: 11 }));
     w.mm.setBearerConnected(false);
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);
@@ -81,12 +82,33 @@ describe('the agent reacts to ModemManager', () => {
     assert.equal(w.clock.now(), 0);
   });
 
+  test('Connect returned but the bearer is not reported yet, and the modem says it is not connected: reconnected at once', async () => {
+    const w = agentWorld({ expectationGraceMs: 15_000 });
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    // The reply comes, no report follows; asked directly, the modem says registered (the bearer
+    // dropped). The next Connect works as usual.
+    let first = true;
+    w.mm.script.set('connect', () => {
+      if (!first) w.mm.setBearerConnected(true);
+      first = false;
+      return BEARER0;
+    });
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.ok(w.mm.count('getStatus') >= 1, 'the agent asked');
+    assert.equal(w.mm.count('connect'), 2, 'reconnected without waiting for the window');
+    assert.equal(w.clock.now(), 0);
+  });
+
   test('a contradiction inside the grace window is re-checked when the window closes', async () => {
     const w = agentWorld({ expectationGraceMs: 15_000 });
     w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
     await w.settle();
-    // This ModemManager replies to Connect before it loads the bearer, and the bearer never comes.
+    // This ModemManager replies to Connect before it loads the bearer, and the bearer never comes,
+    // while it says the modem is connected when asked.
     w.mm.script.set('connect', () => BEARER0);
+    w.mm.script.set('getStatus', () => ({ state: 11 }));
     w.mm.setBearerConnected(false);
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);

@@ -57,6 +57,12 @@ export class FakeModemManager extends EventEmitter {
             return BEARER0;
           }
           if (member === 'disconnect') self.setBearerConnected(false);
+          if (member === 'getStatus') {
+            const m = self.snapshot.objects[args[0] as string]?.[IFACE.modem] as
+              | { State?: number }
+              | undefined;
+            return { state: m?.State ?? 0 };
+          }
           return undefined;
         };
       },
