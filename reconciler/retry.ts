@@ -3,7 +3,7 @@
  * error, the attempt count and when it may be tried again) or pending (and why). Failed items back off
  * exponentially with jitter; a permanent error waits for a new spec; a new spec resets the backoff.
  */
-import type { ItemStatus, Plan } from './api.js';
+import type { Item, ItemStatus, Plan } from './api.js';
 import type { ApplyResult } from './apply.js';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.js';
 import type { Graph } from './graph.js';
@@ -15,6 +15,31 @@ export interface StatusUpdate {
   readonly now: number;
   readonly policy?: BackoffPolicy;
   readonly random?: () => number;
+}
+
+/**
+ * The status of an item that failed: its attempts grow while the desired spec stays the same (a new
+ * spec starts over), and it may be tried again after the backoff, unless the failure is permanent.
+ */
+function failedAgain(
+  before: ItemStatus | undefined,
+  want: Item | undefined,
+  error: string,
+  permanent: boolean,
+  now: number,
+  policy: BackoffPolicy,
+  random: (() => number) | undefined,
+): ItemStatus {
+  const specKey = want ? contentKey(want) : 'absent';
+  const attempts = (before?.state === 'failed' && before.failedSpecKey === specKey ? before.attempts : 0) + 1;
+  return {
+    state: 'failed',
+    lastError: error,
+    attempts,
+    failedSpecKey: specKey,
+    updatedAt: now,
+    ...(permanent ? { permanent: true } : { nextAttemptAt: now + backoffDelay(attempts, policy, random) }),
+  };
 }
 
 /** The statuses after `plan` was applied with `result` (pass no result for a plan with no steps). */
@@ -53,19 +78,9 @@ export function nextStatuses(
         updatedAt: now,
       });
     } else {
-      const specKey = want ? contentKey(want) : 'absent';
-      const failures =
-        (before?.state === 'failed' && before.failedSpecKey === specKey ? before.attempts : 0) + 1;
       out.set(k, {
-        state: 'failed',
+        ...failedAgain(before, want, o.error ?? 'failed', o.permanent === true, now, policy, u.random),
         lastOp: step.op,
-        lastError: o.error ?? 'failed',
-        attempts: failures,
-        failedSpecKey: specKey,
-        updatedAt: now,
-        ...(o.permanent
-          ? { permanent: true }
-          : { nextAttemptAt: now + backoffDelay(failures, policy, u.random) }),
       });
     }
   }
@@ -74,18 +89,7 @@ export function nextStatuses(
   for (const h of plan.hookErrors) {
     const k = keyOf(h.ref);
     const before = out.get(k);
-    const want = desired.nodes.get(k)?.item;
-    const specKey = want ? contentKey(want) : 'absent';
-    const failures =
-      (before?.state === 'failed' && before.failedSpecKey === specKey ? before.attempts : 0) + 1;
-    out.set(k, {
-      state: 'failed',
-      lastError: h.detail,
-      attempts: failures,
-      failedSpecKey: specKey,
-      updatedAt: now,
-      nextAttemptAt: now + backoffDelay(failures, policy, u.random),
-    });
+    out.set(k, failedAgain(before, desired.nodes.get(k)?.item, h.detail, false, now, policy, u.random));
   }
   for (const p of plan.pending) {
     const k = keyOf(p.ref);
