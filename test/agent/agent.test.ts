@@ -9,19 +9,29 @@ import { IFACE } from '../../src/modemmanager/types.js';
 import { FakeNetlink, link } from '../net/fake-netlink.js';
 import { agentWorld, BEARER0, configAB, MODEM0 } from './harness.js';
 
+/** modem-a managed and online (adopted on the first look), the agent settled. */
+async function online(opts: { expectationGraceMs?: number } = {}) {
+  const w = agentWorld(opts);
+  w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+  await w.settle();
+  return w;
+}
+
+/** From now on ModemManager replies to Connect without reporting the bearer, and says it is connected. */
+function connectWithoutReport(w: Awaited<ReturnType<typeof online>>): void {
+  w.mm.script.set('connect', () => BEARER0);
+  w.mm.script.set('getStatus', () => ({ state: 11 }));
+}
+
 describe('the agent reacts to ModemManager', () => {
   test('the first look adopts a connected bearer: no Connect, no Disconnect', async () => {
-    const w = agentWorld();
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online();
     assert.equal(w.mm.count('connect'), 0, w.mm.members().join(', '));
     assert.equal(w.mm.count('disconnect'), 0);
   });
 
   test('a bearer drop is answered with a Connect at once (no clock movement)', async () => {
-    const w = agentWorld();
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online();
     w.mm.setBearerConnected(false);
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);
@@ -29,9 +39,7 @@ describe('the agent reacts to ModemManager', () => {
   });
 
   test('a drop right after a reconnect is answered at once, not after the grace window', async () => {
-    const w = agentWorld();
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online();
     w.mm.setBearerConnected(false); // first drop
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);
@@ -43,9 +51,7 @@ describe('the agent reacts to ModemManager', () => {
   });
 
   test('a drop while Connect is still returning is not lost: reconnected without waiting', async () => {
-    const w = agentWorld();
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online();
     let first = true;
     w.mm.script.set('connect', () => {
       w.mm.setBearerConnected(true);
@@ -61,12 +67,9 @@ describe('the agent reacts to ModemManager', () => {
   });
 
   test('a bearer that ModemManager reports on after Connect returned is news: a drop in it is answered at once', async () => {
-    const w = agentWorld({ expectationGraceMs: 15_000 });
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online({ expectationGraceMs: 15_000 });
     // ModemManager replies to Connect before it reports the bearer (and says connected when asked)...
-    w.mm.script.set('connect', () => BEARER0);
-    w.mm.script.set('getStatus', () => ({ state: 11 }));
+    connectWithoutReport(w);
     w.mm.setBearerConnected(false);
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);
@@ -83,9 +86,7 @@ describe('the agent reacts to ModemManager', () => {
   });
 
   test('Connect returned but the bearer is not reported yet, and the modem says it is not connected: reconnected at once', async () => {
-    const w = agentWorld({ expectationGraceMs: 15_000 });
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online({ expectationGraceMs: 15_000 });
     // The reply comes, no report follows; asked directly, the modem says registered (the bearer
     // dropped). The next Connect works as usual.
     let first = true;
@@ -102,13 +103,10 @@ describe('the agent reacts to ModemManager', () => {
   });
 
   test('a contradiction inside the grace window is re-checked when the window closes', async () => {
-    const w = agentWorld({ expectationGraceMs: 15_000 });
-    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
-    await w.settle();
+    const w = await online({ expectationGraceMs: 15_000 });
     // This ModemManager replies to Connect before it loads the bearer, and the bearer never comes,
     // while it says the modem is connected when asked.
-    w.mm.script.set('connect', () => BEARER0);
-    w.mm.script.set('getStatus', () => ({ state: 11 }));
+    connectWithoutReport(w);
     w.mm.setBearerConnected(false);
     await w.settle();
     assert.equal(w.mm.count('connect'), 1);
