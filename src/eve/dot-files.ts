@@ -3,7 +3,7 @@
  * `/run/nim-intended-state.dot`, written by NIM after every reconcile): `<runDir>/wwan-current-state.dot`
  * and `<runDir>/wwan-intended-state.dot`, written after every reconcile. EVE's netdump copies NIM's
  * and zedrouter's four files by name (reference depgraph.md §4.6), so collecting ours there takes
- * their names added on EVE's side; edgeview and collect-info see /run as it is.
+ * their names added on EVE's side.
  *
  * The writing is the debug-file writer's (src/io/debug-files.ts): atomic (writeFileAtomic), mode
  * 0600, coalesced (only the newest graph of each kind is written, one write at a time, an
