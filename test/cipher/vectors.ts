@@ -160,11 +160,22 @@ export function newWorld(): World {
   return { device, controller, controllerCertDer, controllerCertPem: pem(controllerCertDer) };
 }
 
+// The BigInt multiplication takes tens of milliseconds: once per world is enough.
+const aesKeys = new WeakMap<World, Buffer>();
+function aesKey(world: World): Buffer {
+  let key = aesKeys.get(world);
+  if (!key) {
+    key = createHash('sha256')
+      .update(sharedPoint(world.controller.privateKey, world.device.publicKey))
+      .digest();
+    aesKeys.set(world, key);
+  }
+  return key;
+}
+
 /** Encrypts as the controller does: Z = c·D, key = SHA-256(X‖Y), AES-256-CFB, hash of the plaintext. */
 export function encryptFor(world: World, plaintext: Buffer, iv: Buffer = randomBytes(16)): CipherBlockInput {
-  const key = createHash('sha256')
-    .update(sharedPoint(world.controller.privateKey, world.device.publicKey))
-    .digest();
+  const key = aesKey(world);
   const c = createCipheriv('aes-256-cfb', key, iv);
   const data = Buffer.concat([c.update(plaintext), c.final()]);
   return {
