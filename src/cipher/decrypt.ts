@@ -153,8 +153,9 @@ function decrypt(block: CipherBlockInput, keys: CipherKeys): CredentialsResult {
   if (x.length !== COORDINATE_BYTES) return fail('unsupported', 'the device key is not a P-256 key');
 
   const tried: Buffer[] = [];
+  const ys = yCandidates(x);
   try {
-    for (const y of yCandidates(x)) {
+    for (const y of ys) {
       const key = sha256(x, y);
       const plain = decryptWith(key, iv.bytes, data.bytes);
       key.fill(0);
@@ -180,6 +181,7 @@ function decrypt(block: CipherBlockInput, keys: CipherKeys): CredentialsResult {
     );
   } finally {
     x.fill(0);
+    for (const y of ys) y.fill(0);
     for (const p of tried) p.fill(0);
   }
 }
