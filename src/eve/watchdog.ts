@@ -1,6 +1,8 @@
 /**
  * EVE's watchdog conventions for the wwan agent (reference eve-pubsub.md §1.8, eve-mmagent.md §4.15):
- * - `<runDir>/wwan.pid` holds our pid (pillar's pidfile), written at start;
+ * - `<runDir>/wwan.pid` holds our pid in decimal (pillar's pidfile.CheckAndCreatePidfile), written at
+ *   start, which fails, as Go's does, while the pid in an existing file is a live process (another
+ *   agent); a dead or unreadable one is replaced. Our own pid there is not another agent;
  * - `<runDir>/wwan.touch` is touched every 25 s while the agent's main loop is healthy. EVE's
  *   watchdog daemon (registered by mm-init.sh) reboots the device when the file goes stale, so
  *   when the loop is stuck we must stop touching: the touch is skipped when the loop's last
@@ -13,7 +15,7 @@
  * Filesystem and clock are injectable. Nothing here throws into the agent: failures are logged,
  * once per kind until the next success.
  */
-import { mkdir, open, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../reconciler/api.js';
 import { systemClock } from '../../reconciler/api.js';
@@ -36,6 +38,8 @@ export interface WatchdogFs {
   touch(path: string, at: Date): Promise<void>;
   /** Replaces `path` with `data` atomically. */
   writeFile(path: string, data: string): Promise<void>;
+  /** The file's text, or undefined when there is none. */
+  readFile(path: string): Promise<string | undefined>;
   /** Removes `path`; a missing file is not an error. */
   remove(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
@@ -55,6 +59,14 @@ export const nodeWatchdogFs: WatchdogFs = {
     }
   },
   writeFile: (path, data) => writeFileAtomic(path, data, { mode: 0o644 }),
+  async readFile(path) {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  },
   async remove(path) {
     try {
       await unlink(path);
@@ -79,6 +91,17 @@ export interface WatchdogOptions {
   readonly log?: Logger;
   /** Default process.pid. */
   readonly pid?: number;
+  /** Whether a process exists (default: signal 0 succeeds, as Go's check; EPERM counts as gone there too). */
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+function signalZero(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What the agent knows about its modems for `wwan.modem.recovery.watchdog`. */
@@ -103,6 +126,7 @@ export class Watchdog {
   private readonly fs: WatchdogFs;
   private readonly log: Logger | undefined;
   private readonly pid: number;
+  private readonly isAlive: (pid: number) => boolean;
   private lastBeat: number;
   private timer: unknown;
   private dueAt = 0;
@@ -124,6 +148,7 @@ export class Watchdog {
     this.fs = opts.fs ?? nodeWatchdogFs;
     this.log = opts.log;
     this.pid = opts.pid ?? process.pid;
+    this.isAlive = opts.isAlive ?? signalZero;
     this.lastBeat = this.clock.now();
   }
 
@@ -140,9 +165,14 @@ export class Watchdog {
     return join(this.runDir, 'watchdog', 'file', `${this.agent}-modem-${label}.touch`);
   }
 
-  /** Writes the pid file, touches at once, then every period. Resolves when the first touch is done. */
+  /**
+   * Writes the pid file, touches at once, then every period. Resolves when the first touch is done;
+   * rejects, touching nothing, when another agent's pid file names a live process (the agent
+   * should exit, as Go's does).
+   */
   async start(): Promise<void> {
     if (this.running) return;
+    await this.claimPidFile();
     this.running = true;
     this.lastBeat = this.clock.now();
     await this.enqueue(async () => {
@@ -151,6 +181,22 @@ export class Watchdog {
       );
     });
     await this.tick();
+  }
+
+  private async claimPidFile(): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = await this.fs.readFile(this.pidFile);
+    } catch (err) {
+      // Unreadable: Go would stop here (Fatalf); we replace it, a stale file must not keep the agent down.
+      this.log?.warn({ file: this.pidFile, err: String(err) }, 'cannot read the old pid file; replacing it');
+      return;
+    }
+    // Go's strconv.Atoi of the whole file: decimal digits, an optional sign, nothing else.
+    if (text === undefined || !/^[+-]?\d{1,10}$/.test(text)) return;
+    const old = Number(text);
+    if (old > 0 && old !== this.pid && this.isAlive(old))
+      throw new Error(`another ${this.agent} agent is running: ${this.pidFile} names live process ${old}`);
   }
 
   /**
@@ -194,12 +240,21 @@ export class Watchdog {
     });
   }
 
+  /** Resolves when every file operation asked for so far is done. */
+  async idle(): Promise<void> {
+    let q: Promise<void>;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
+  }
+
   /** Stops touching (files stay: a stopped agent must look stopped to EVE's watchdog). */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    await this.queue;
+    await this.idle();
   }
 
   private healthy(): boolean {

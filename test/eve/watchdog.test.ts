@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Clock } from '../../reconciler/api.js';
 import { Watchdog, type WatchdogFs } from '../../src/eve/watchdog.js';
-import { FakeClock, flush, LogSpy } from '../reconciler/harness.js';
+import { FakeClock, LogSpy } from '../reconciler/harness.js';
 
 /** Records every operation as `op path @t` (t in seconds of the fake clock). */
 class FakeFs implements WatchdogFs {
@@ -21,6 +21,9 @@ class FakeFs implements WatchdogFs {
   async writeFile(path: string, data: string): Promise<void> {
     this.ops.push(`write ${path}`);
     this.files.set(path, data);
+  }
+  async readFile(path: string): Promise<string | undefined> {
+    return this.files.get(path);
   }
   async remove(path: string): Promise<void> {
     this.ops.push(`remove ${path}`);
@@ -50,7 +53,7 @@ async function run(clock: FakeClock, wd: Watchdog, untilMs: number, beating: (t:
   while (clock.now() < untilMs) {
     await clock.advance(5_000);
     if (beating(clock.now())) wd.heartbeat();
-    await flush();
+    await wd.idle();
   }
 }
 
@@ -66,6 +69,37 @@ test('the pid file is written at start, and wwan.touch is touched at once and ev
   assert.deepEqual(fs.touchedAt('/run/wwan.touch'), [0, 25, 50, 75, 100, 125], 'no touch after stop');
 });
 
+test('start fails while the pid file names another live process, as Go agents do; a dead one or ours is replaced', async () => {
+  const fs = new FakeFs();
+  const alive = new Set([777]);
+  const wd = (pid: number) =>
+    new Watchdog({ runDir: '/run', clock: new FakeClock(), fs, pid, isAlive: (p) => alive.has(p) });
+  fs.files.set('/run/wwan.pid', '777');
+  await assert.rejects(
+    wd(4242).start(),
+    /another wwan agent is running: \/run\/wwan.pid names live process 777/,
+  );
+  assert.equal(fs.files.get('/run/wwan.pid'), '777');
+  assert.deepEqual(fs.touchedAt('/run/wwan.touch'), [], 'nothing touched');
+  alive.clear();
+  const w = wd(4242);
+  await w.start();
+  assert.equal(fs.files.get('/run/wwan.pid'), '4242');
+  await w.stop();
+  // Our own pid in the file (a restart that got the same pid) is not another agent.
+  alive.add(4242);
+  const again = wd(4242);
+  await again.start();
+  await again.stop();
+  for (const junk of ['', 'abc', '12 34']) {
+    fs.files.set('/run/wwan.pid', junk);
+    const j = wd(4242);
+    await j.start();
+    assert.equal(fs.files.get('/run/wwan.pid'), '4242');
+    await j.stop();
+  }
+});
+
 test('a stuck loop stops the touches (once its heartbeat is older than the limit); a beat resumes them at once', async () => {
   const { clock, fs, log, wd } = setup();
   await wd.start();
@@ -75,7 +109,7 @@ test('a stuck loop stops the touches (once its heartbeat is older than the limit
   assert.deepEqual(fs.touchedAt('/run/wwan.touch'), [0, 25, 50]);
   assert.equal(log.at('error', /main loop is stuck/), 1, 'said once, not at every skipped touch');
   wd.heartbeat();
-  await flush();
+  await wd.idle();
   await run(clock, wd, 180_000, () => true);
   assert.deepEqual(fs.touchedAt('/run/wwan.touch'), [0, 25, 50, 120, 145, 170]);
   assert.equal(log.at('info', /alive again/), 1);
@@ -105,7 +139,7 @@ test('a late timer (event loop blocked) is logged with its lag', async () => {
   now = 40_000; // the loop was blocked: the 25 s timer runs 15 s late
   wd.heartbeat();
   pending.shift()!.fn();
-  await flush();
+  await wd.idle();
   assert.equal(log.at('warn', /event loop was blocked/), 1);
   assert.equal((log.lines.find((l) => l.level === 'warn')!.obj as { lagMs: number }).lagMs, 15_000);
   await wd.stop();
