@@ -22,6 +22,8 @@ export interface CipherBlockInput {
   readonly CipherContext?: {
     readonly KeyExchangeScheme?: number;
     readonly EncryptionScheme?: number;
+    readonly ControllerCertHash?: string | null;
+    readonly DeviceCertHash?: string | null;
   } | null;
   readonly Error?: string;
 }

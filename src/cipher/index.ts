@@ -1,4 +1,6 @@
 /** Object-level encrypted credentials (EVE's CipherBlockStatus): see README.md. */
+export type { CertLookupKeys } from './cert-keys.js';
+export { certLookupKeys } from './cert-keys.js';
 export type { CertificateInput, ControllerKeyResult } from './controller-cert.js';
 export { controllerPublicKey } from './controller-cert.js';
 export type { CipherBlockInput, CipherFailure, CipherKeys, CredentialsResult } from './decrypt.js';
