@@ -109,7 +109,10 @@ function decrypt(block: CipherBlockInput, keys: CipherKeys): CredentialsResult {
     return fail('not-encrypted', 'not encrypted (IsCipher is false): use the cleartext credentials');
   if (typeof block.Error === 'string' && block.Error !== '') {
     // zedagent's own text (no secret in it); bounded, single line.
-    return fail('not-ready', `the block is not ready: ${block.Error.replace(/\s+/g, ' ').slice(0, 200)}`);
+    return fail(
+      'not-ready',
+      `the block is not ready: ${block.Error.replace(/[\s\p{Cc}]+/gu, ' ').slice(0, 200)}`,
+    );
   }
   const data = goBytes(block['pubsub-large-CipherData']);
   const iv = goBytes(block.InitialValue);

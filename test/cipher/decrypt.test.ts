@@ -92,7 +92,7 @@ describe('decryptCredentials: failures', () => {
   });
 
   it('a block zedagent marked with an error is not ready', () => {
-    const r = failure(decryptCredentials({ ...block, Error: 'controller cert not found' }, keys));
+    const r = failure(decryptCredentials({ ...block, Error: 'controller cert\u0007\nnot found' }, keys));
     assert.equal(r.failure, 'not-ready');
     assert.match(r.error, /not ready: controller cert not found/);
   });
