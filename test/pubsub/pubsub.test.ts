@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { marshalGoJson } from '../../src/io/go-json.js';
@@ -178,4 +178,33 @@ test('the subscriber redials on the backoff schedule and resyncs, reporting keys
   await until(() => events.filter((e) => e[0] === 'sync').length === 2, 'resync');
   assert.deepEqual(events.slice(3), [['update', 'k3', 3], ['delete', 'k2'], ['sync']]);
   assert.deepEqual([...sub.state.keys()].sort(), ['k1', 'k3']);
+});
+
+test('checkpoints left by an earlier run are served (Go populate); close removes socket and checkpoints', async (t) => {
+  const tmp = tempRunDir();
+  t.after(tmp.remove);
+  const dir = join(tmp.dir, 'wwan', 'WwanStatus');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'global.json'), '{"Old":true}');
+  writeFileSync(join(dir, 'broken.json'), '{not json');
+  writeFileSync(join(dir, '.global.json.123.tmp'), '{"Half":');
+  const log = captureLogger();
+  const pub = new Publisher({ runDir: tmp.dir, agent: 'wwan', topic: 'WwanStatus', logger: log.logger });
+  await pub.start();
+  assert.deepEqual(pub.keys(), ['global']);
+  assert.deepEqual(pub.get('global'), { Old: true });
+  assert.equal(log.lines.filter((l) => l.msg === 'pubsub old checkpoint ignored').length, 1);
+
+  const events: Event[] = [];
+  const { sub } = subscriberOf(tmp.dir, new FakeClock(), events);
+  sub.start();
+  t.after(() => sub.close());
+  await until(() => sub.synchronized, 'sync');
+  assert.deepEqual(events, [['update', 'global', { Old: true }], ['sync']]);
+
+  await pub.publish('global', { New: 1 });
+  await pub.close();
+  assert.equal(existsSync(join(dir, 'global.json')), false);
+  assert.equal(existsSync(join(tmp.dir, 'wwan', 'WwanStatus.sock')), false);
+  await assert.rejects(pub.publish('global', 1), { code: 'closed' });
 });
