@@ -5,6 +5,8 @@
  * while it was away are reported as deletes after the next `complete`.
  */
 
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clock } from '../../reconciler/api.js';
 import { systemClock } from '../../reconciler/api.js';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
@@ -34,6 +36,12 @@ export interface SubscriberOptions extends TopicAddress {
   readonly backoff?: BackoffPolicy;
   /** How long a dial may take before it counts as failed (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * A persistent publication's checkpoint directory (EVE: `/persist/status/<agent>/<Topic>`): its
+   * `<key>.json` files are reported through onUpdate before the first dial, as Go's Load() does for
+   * a persistent subscription (tpmmgr's EdgeNodeCert). The publisher's dump then supersedes them.
+   */
+  readonly preloadDir?: string;
 }
 
 /** Message kinds a frame can be dropped for: the wire's, plus JSON that does not parse. */
@@ -77,7 +85,12 @@ export class Subscriber {
     if (problem !== undefined) throw new PubsubError('invalid-address', problem, false);
     if (this.started || this.closed) return;
     this.started = true;
-    this.dial();
+    const dir = this.opts.preloadDir;
+    if (dir === undefined) {
+      this.dial();
+      return;
+    }
+    this.queue = this.queue.then(() => this.preload(dir)).then(() => this.dial());
   }
 
   /** True once a full state has arrived (stays true across reconnects: the last state is kept). */
@@ -164,6 +177,37 @@ export class Subscriber {
         this.retry(level, (err as Error).message, 'pubsub dial failed');
       },
     );
+  }
+
+  private async preload(dir: string): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    } catch (err) {
+      // No directory yet is normal on a first boot; the socket brings the state.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.log('warn', { dir, err: (err as Error).message }, 'pubsub preload failed');
+      }
+      return;
+    }
+    for (const name of names) {
+      if (this.closed) return;
+      const key = name.slice(0, -'.json'.length);
+      let value: unknown;
+      try {
+        value = JSON.parse(await readFile(join(dir, name), 'utf8'));
+      } catch (err) {
+        this.log('warn', { dir, key, err: (err as Error).message }, 'pubsub preload file ignored');
+        continue;
+      }
+      this.values.set(key, value);
+      try {
+        this.opts.onUpdate(key, value);
+      } catch (err) {
+        this.log('error', { key, err: (err as Error).message }, 'pubsub handler failed');
+      }
+    }
+    this.log('info', { dir, keys: this.values.size }, 'pubsub preloaded');
   }
 
   private lost(err: SeqpacketError | undefined): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Subscriber } from '../../src/pubsub/index.js';
@@ -113,4 +113,47 @@ test('a callback that throws is logged and the stream goes on', async (t) => {
     log.lines.filter((l) => l.level === 'error').map((l) => l.obj.err),
     ['caller bug'],
   );
+});
+
+test('a persistent publication is preloaded from its checkpoints, then the live dump supersedes it', async (t) => {
+  const tmp = tempRunDir();
+  t.after(tmp.remove);
+  const persist = join(tmp.dir, 'persist', 'a', 'T');
+  mkdirSync(persist, { recursive: true });
+  writeFileSync(join(persist, 'kept.json'), '{"V":1}');
+  writeFileSync(join(persist, 'stale.json'), '{"V":2}');
+  writeFileSync(join(persist, 'bad.json'), '{');
+  const events: unknown[] = [];
+  let dumps = 0;
+  const listener = fakePublisher(tmp.dir, (conn) => {
+    dumps++;
+    conn.send(
+      Buffer.from(
+        `update T ${Buffer.from('kept').toString('base64')} ${Buffer.from('{"V":1}').toString('base64')}`,
+      ),
+    );
+    conn.send(Buffer.from('complete T'));
+  });
+  t.after(() => listener.close());
+  const log = captureLogger();
+  const sub = new Subscriber({
+    runDir: tmp.dir,
+    agent: 'a',
+    topic: 'T',
+    logger: log.logger,
+    preloadDir: persist,
+    onUpdate: (k, v) => events.push(['update', k, v, dumps]),
+    onDelete: (k) => events.push(['delete', k]),
+    onSynchronized: () => events.push('sync'),
+  });
+  sub.start();
+  t.after(() => sub.close());
+  await until(() => sub.synchronized, 'sync');
+  assert.deepEqual(events, [
+    ['update', 'kept', { V: 1 }, 0],
+    ['update', 'stale', { V: 2 }, 0],
+    ['delete', 'stale'],
+    'sync',
+  ]);
+  assert.equal(log.lines.filter((l) => l.msg === 'pubsub preload file ignored').length, 1);
 });
