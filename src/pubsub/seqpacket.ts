@@ -9,11 +9,7 @@
  * - destroy() called synchronously inside a 'data' handler while more messages are queued aborts
  *   the process (a Rust panic): close() therefore always destroys on the next turn (setImmediate).
  */
-import { createRequire } from 'node:module';
-import type { SeqpacketServer, SeqpacketSocket } from 'node-unix-socket';
-
-// The addon is CommonJS with a native binding; createRequire keeps its loading out of the ESM graph.
-const addon = createRequire(import.meta.url)('node-unix-socket') as typeof import('node-unix-socket');
+import { SeqpacketServer, SeqpacketSocket } from 'node-unix-socket';
 
 export type SeqpacketOp = 'listen' | 'connect' | 'send' | 'receive';
 
@@ -112,7 +108,7 @@ export function connectSeqpacket(
   handlers: ConnectionHandlers,
   opts: SocketOptions = {},
 ): { readonly connected: Promise<SeqpacketConnection>; abort(): void } {
-  const sock = new addon.SeqpacketSocket();
+  const sock = new SeqpacketSocket();
   if (opts.readBufferSize !== undefined) sock.setInternalReadBufferSize(opts.readBufferSize);
   const conn = new SeqpacketConnection(sock, path);
   let settle: { resolve(c: SeqpacketConnection): void; reject(e: unknown): void } | undefined;
@@ -162,7 +158,7 @@ export function listenSeqpacket(
   accept: (conn: SeqpacketConnection) => ConnectionHandlers,
   opts: SocketOptions & { onError?(err: SeqpacketError): void } = {},
 ): SeqpacketListener {
-  const server: SeqpacketServer = new addon.SeqpacketServer();
+  const server = new SeqpacketServer();
   server.on('connection', (sock: SeqpacketSocket) => {
     if (opts.readBufferSize !== undefined) sock.setInternalReadBufferSize(opts.readBufferSize);
     const conn = new SeqpacketConnection(sock, path);
