@@ -2,7 +2,6 @@
 
 // The project's one timeout + abort race, re-exported for the ModemManager client that imports it
 // from here; it is not a D-Bus variant of it.
-export { withDeadline } from '../../reconciler/deadline.js';
 export {
   type BackoffOptions,
   type CallRequest,

@@ -15,13 +15,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
+import { withDeadline } from '../../reconciler/deadline.js';
 import {
   DBusConnection,
   type DBusPlain,
   type OutValue,
   type SignalMessage,
   systemBusAddress,
-  withDeadline,
 } from '../dbus/index.js';
 import { type CallOptions, type MethodSpec, ModemManagerCalls } from './calls.js';
 import { ModemManagerError, toModemManagerError } from './errors.js';
