@@ -12,10 +12,15 @@
  * config given where a WwanConfig is expected, and the other way round.
  */
 import { shortSegment } from './document-guard.js';
+import { goFoldName } from './go-fields.js';
 import type { FieldError } from './validate.js';
 
 export const WWAN_CONFIG_KEYS = ['DPCKey', 'DPCTimestamp', 'RSConfigTimestamp', 'RadioSilence', 'Networks'];
 export const GLOBAL_CONFIG_KEYS = ['GlobalSettings', 'AgentSettings'];
+
+/** Whether `key` names one of `fields` as a Go reader matches names (case-insensitively). */
+const isOneOf = (key: string, fields: readonly string[]) =>
+  fields.some((f) => goFoldName(f) === goFoldName(key));
 
 export type ConfigKind = 'WwanConfig' | 'global config';
 
@@ -24,8 +29,8 @@ export function detectConfigKind(value: unknown): { kind: ConfigKind } | { error
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { error: 'not a JSON object, so neither a WwanConfig nor a global config' };
   const keys = Object.keys(value);
-  const wwan = keys.some((k) => WWAN_CONFIG_KEYS.includes(k));
-  const global = keys.some((k) => GLOBAL_CONFIG_KEYS.includes(k));
+  const wwan = keys.some((k) => isOneOf(k, WWAN_CONFIG_KEYS));
+  const global = keys.some((k) => isOneOf(k, GLOBAL_CONFIG_KEYS));
   if (wwan && global)
     return {
       error:
@@ -46,7 +51,7 @@ export function configKindErrors(value: unknown, expected: ConfigKind): FieldErr
   const keys = Object.keys(value as object);
   if (k.kind === expected || keys.length === 0) return [];
   const has = keys.filter((x) =>
-    (k.kind === 'global config' ? GLOBAL_CONFIG_KEYS : WWAN_CONFIG_KEYS).includes(x),
+    isOneOf(x, k.kind === 'global config' ? GLOBAL_CONFIG_KEYS : WWAN_CONFIG_KEYS),
   );
   return [{ path: '', message: `is a ${k.kind} (it has ${has.join(', ')}), not a ${expected}` }];
 }

@@ -14,6 +14,7 @@ import { packageFile } from '../repo-files.js';
 import { type ConfigKind, configKindErrors } from './config-kind.js';
 import { checkDocumentShape, pointerSegment, shortPointer } from './document-guard.js';
 import { isGoTime, isLinuxIfnameLength } from './formats.js';
+import { schemaFieldMap } from './go-fields.js';
 import type {
   ConfigItemValueMap,
   WwanConfig,
@@ -101,9 +102,11 @@ export function validateAgainst<T>(file: string, value: unknown): Validation<T> 
 function validateConfig<T>(file: string, kind: ConfigKind, value: unknown): Validation<T> {
   const shape = checkDocumentShape(value);
   if (shape.length > 0) return failed(shape);
-  const wrongKind = configKindErrors(value, kind);
+  // Go readers match field names case-insensitively: what they accept, we accept (go-fields.ts).
+  const normalized = schemaFieldMap(file).normalize(value);
+  const wrongKind = configKindErrors(normalized, kind);
   if (wrongKind.length > 0) return failed(wrongKind);
-  return validateAgainst<T>(file, value);
+  return validateAgainst<T>(file, normalized);
 }
 
 /** A WwanConfig: the schema, then the rules across its entries (unique labels and interfaces). */

@@ -597,7 +597,7 @@ const wrongKindArb: fc.Arbitrary<InvalidInput> = fc.oneof(
     path: '',
     mutation: `WwanConfig with ${k}`,
   })),
-  fc.constantFrom('[]', 'null', '"WwanConfig"', '42', '{"networks":[]}', '{"Foo":{}}').map((t) => ({
+  fc.constantFrom('[]', 'null', '"WwanConfig"', '42', '{"network":[]}', '{"Foo":{}}').map((t) => ({
     valid: false as const,
     bytes: utf8(t),
     path: '',

@@ -3,17 +3,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { GoFieldMap, goFoldName, normalizeGoFields, schemaFieldMap } from '../../src/schemas/go-fields.js';
+import { GoFieldMap, goFoldName, normalizeGoFields } from '../../src/schemas/go-fields.js';
 import { formatErrors, validateGlobalConfig, validateWwanConfig } from '../../src/schemas/validate.js';
 
 const schema = (f: string) =>
   JSON.parse(readFileSync(new URL(`../../schemas/${f}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const wwan = new GoFieldMap(schema('wwan-config.schema.json'), [schema('wwan-common.schema.json')]);
-// The normalization validateWwanConfig / validateGlobalConfig run before the schema (normalizing is
-// idempotent, so these stay right once validate.ts calls it itself).
-const validWwan = (v: unknown) => validateWwanConfig(schemaFieldMap('wwan-config.schema.json').normalize(v));
-const validGlobal = (v: unknown) =>
-  validateGlobalConfig(schemaFieldMap('global-config.schema.json').normalize(v));
+// The validators every reader calls (validate, plan, the agent's file and pubsub inputs) normalize
+// the names themselves.
+const validWwan = validateWwanConfig;
+const validGlobal = validateGlobalConfig;
 const example = JSON.parse(
   readFileSync(new URL('../../docs/examples/wwan-config.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
@@ -215,4 +214,14 @@ test('property: any case mix of the example validates to the example itself', ()
     ),
     { numRuns: 200 },
   );
+});
+
+test('the kind of a config is decided by its keys as Go matches them', () => {
+  assert.ok(validWwan({ networks: [], dpckey: 'k' }).ok);
+  const g = validWwan({ globalsettings: {} });
+  assert.ok(
+    !g.ok && /is a global config/.test(formatErrors(g.errors)),
+    'lower-case GlobalSettings is a global config',
+  );
+  assert.ok(validGlobal({ globalsettings: {}, agentsettings: {} }).ok);
 });
