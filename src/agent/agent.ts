@@ -104,6 +104,7 @@ export class WwanAgent {
   private buildErrors: ReadonlyMap<string, string> = new Map();
   private expiryTimer: unknown;
   private stopped = false;
+  private locationRefreshSeconds: number | undefined;
   private readonly offSnapshot: () => void;
 
   constructor(private readonly opts: WwanAgentOptions) {
@@ -156,6 +157,13 @@ export class WwanAgent {
     this.refresh('config changed');
   }
 
+  /** The tracking modem's GPS refresh rate (global config timer.location.*); a change is a modify. */
+  setLocationRefresh(seconds: number): void {
+    if (seconds === this.locationRefreshSeconds) return;
+    this.locationRefreshSeconds = seconds;
+    this.refresh('location refresh rate changed');
+  }
+
   /** The merged desired/current graph with states and the last plan (schemas/graph-export.schema.json). */
   graphExport(): GraphExport {
     const st = this.controller.state();
@@ -204,6 +212,7 @@ export class WwanAgent {
         secrets: (name) => this.secrets.get(name),
         network: this.opts.netlink !== undefined,
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
+        ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
       });
       this.facts = [...model.facts];
       this.assigned = model.assigned;

@@ -12,6 +12,9 @@ import { modems, type Snapshot } from '../modemmanager/snapshot.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
 
+/** EVE's location refresh with the default settings: min(20 s, 3600 s) / 2. */
+export const DEFAULT_LOCATION_REFRESH_SECONDS = 10;
+
 export interface ModelInput {
   readonly config: WwanConfig;
   readonly snapshot: Snapshot;
@@ -22,6 +25,8 @@ export interface ModelInput {
   /** Whether network items are built (the agent has netlink). */
   readonly network: boolean;
   readonly signalRateSeconds?: number;
+  /** GPS refresh rate of the location-tracking modem (default 10 s, EVE's with default settings). */
+  readonly locationRefreshSeconds?: number;
 }
 
 export interface Model {
@@ -61,6 +66,7 @@ export function buildModel(input: ModelInput): Model {
     modems: inputs,
     ...(locationModem ? { locationModem } : {}),
     signalRateSeconds: input.signalRateSeconds ?? 10,
+    locationRefreshSeconds: input.locationRefreshSeconds ?? DEFAULT_LOCATION_REFRESH_SECONDS,
     network: input.network,
     secrets: input.secrets,
   });

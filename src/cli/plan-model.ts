@@ -106,7 +106,12 @@ function kernelCurrent(obs: Observation, desired: Graph, model: Model): PlacedIt
   return out;
 }
 
-export function planFor(config: WwanConfig, obs: Observation): PlanResult {
+export interface PlanSettings {
+  /** From the global config (timer.location.*): the tracking modem's GPS refresh rate. */
+  readonly locationRefreshSeconds?: number;
+}
+
+export function planFor(config: WwanConfig, obs: Observation, settings: PlanSettings = {}): PlanResult {
   const warnings: string[] = [];
   const { secrets, errors } = secretsFromConfig(config);
   for (const [label, e] of errors) warnings.push(`${label}: ${e}`);
@@ -119,6 +124,7 @@ export function planFor(config: WwanConfig, obs: Observation): PlanResult {
     physAddrs: fakePhysAddrSource(obs.physAddrs),
     secrets: (name) => secrets.get(name) ?? {},
     network,
+    ...settings,
   });
   const built = graphOf('desired', model.desired);
   const desiredOf = (k: string) => built.nodes.get(k)?.item;

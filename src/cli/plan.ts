@@ -5,11 +5,11 @@
  * -detailed-exitcode: without it 0 on success; with it 0 no changes, 2 changes.
  */
 import { readGlobalConfigFile, readWwanConfigFile } from '../io/config-file.js';
-import { readGlobalSettings } from '../io/global-config.js';
+import { locationPollSec, readGlobalSettings } from '../io/global-config.js';
 import type { PlanCommand } from './args.js';
 import { type LiveOptions, type Observation, ObservationError, observeLive } from './observation.js';
 import { type PlanSource, planDocument } from './plan-json.js';
-import { planFor } from './plan-model.js';
+import { type PlanSettings, planFor } from './plan-model.js';
 import { formatPlanText } from './plan-text.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import type { CliIo } from './validate.js';
@@ -38,11 +38,14 @@ export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {
   // them) is refused here too, instead of being planned as an empty config.
   const cfg = await readWwanConfigFile(cmd.config);
   if (!cfg.ok) return fail(cfg.message);
+  let settings: PlanSettings = {};
   if (cmd.globalConfig) {
-    // The global settings change nothing the plan shows; a broken file is still worth knowing about.
+    // Of the global settings only the location timers shape items (the GPS refresh rate).
     const g = await readGlobalConfigFile(cmd.globalConfig);
     if (!g.ok) return fail(g.message);
-    for (const w of readGlobalSettings(g.value).warnings) io.stderr.write(`warning: ${w}\n`);
+    const read = readGlobalSettings(g.value);
+    for (const w of read.warnings) io.stderr.write(`warning: ${w}\n`);
+    settings = { locationRefreshSeconds: locationPollSec(read.settings) };
   }
 
   let obs: Observation;
@@ -64,7 +67,7 @@ export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {
 
   let result: ReturnType<typeof planFor>;
   try {
-    result = planFor(cfg.value, obs);
+    result = planFor(cfg.value, obs, settings);
   } catch (err) {
     // Data the model refuses (a malformed address from ModemManager, in a snapshot or live).
     return fail(`cannot plan: ${err instanceof Error ? err.message : String(err)}`);

@@ -104,7 +104,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     requests = now;
   });
 
-  const intake = new ConfigIntake(agent, logger, publish);
+  const intake = new ConfigIntake(agent, logger, { onChange: publish });
   const configWatch = watchConfigFile(cmd.config, {
     signal: stop.signal,
     onConfig: (cfg) => intake.accept(cfg),

@@ -108,6 +108,19 @@ export function parseConfigText<T>(file: string, raw: string, validate: ConfigVa
       },
     );
   }
+  return checkConfigValue(file, json, validate, raw);
+}
+
+/**
+ * Validates a parsed config value (from a file, or a pubsub message whose JSON the transport
+ * parsed); `file` names where it came from (a path or a pubsub topic) in every message. Never throws.
+ */
+export function checkConfigValue<T>(
+  file: string,
+  json: unknown,
+  validate: ConfigValidator<T>,
+  raw = '',
+): ReadResult<T> {
   let v: Validation<T>;
   try {
     // Before any validator walks the value: whatever validator a caller passes, nothing

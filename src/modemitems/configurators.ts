@@ -236,11 +236,13 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     needsRecreate: (o, n) => connectionRecreate(o, n),
     timeoutMs: 210_000,
   };
-  const location = setting<LocationSpec>((path, it, ctx) => {
+  const location = setting<LocationSpec>(async (path, it, ctx) => {
     const sources = it.spec.enabled
       ? ModemLocationSource.Lac3gppCi | ModemLocationSource.GpsRaw | ModemLocationSource.GpsNmea
       : ModemLocationSource.Lac3gppCi;
-    return access.calls.locationSetup(path, sources, it.spec.enabled, opts(ctx));
+    await access.calls.locationSetup(path, sources, it.spec.enabled, opts(ctx));
+    if (it.spec.enabled && it.spec.refreshSeconds !== undefined)
+      await access.calls.setGpsRefreshRate(path, it.spec.refreshSeconds, opts(ctx));
   });
   const signal = setting<SignalSpec>((path, it, ctx) =>
     access.calls.signalSetup(path, it.spec.rateSeconds, opts(ctx)),

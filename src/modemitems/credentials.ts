@@ -19,6 +19,11 @@ export interface Credentials {
 export interface ModemSecrets {
   readonly connection?: Credentials;
   readonly attach?: Credentials;
+  /**
+   * Why the credentials the config gives cannot be used (e.g. they do not decrypt): the modem must
+   * not attach or connect without them, as EVE's agent blocks its connection attempts.
+   */
+  readonly blocked?: string;
 }
 
 const processKey: Buffer = randomBytes(32);

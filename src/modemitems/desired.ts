@@ -46,6 +46,8 @@ export interface DesiredInput {
   /** The name of the one modem that tracks location, if any. */
   readonly locationModem?: string;
   readonly signalRateSeconds: number;
+  /** GPS refresh rate of the location-tracking modem, in seconds. */
+  readonly locationRefreshSeconds: number;
   readonly secrets: (name: string) => ModemSecrets;
   /** Build the network items of connected modems (false when the agent has no netlink). */
   readonly network: boolean;
@@ -91,6 +93,29 @@ export function desiredItems(input: DesiredInput): DesiredItems {
   return { items: out, errors };
 }
 
+/** Location and signal measurement: wanted from every managed modem, connected or not. */
+function addTelemetry(input: DesiredInput, m: ModemInput, at: (it: Item) => void): void {
+  at(
+    item<LocationSpec>({
+      type: LOCATION,
+      name: m.name,
+      spec:
+        input.locationModem === m.name
+          ? { enabled: true, refreshSeconds: input.locationRefreshSeconds }
+          : { enabled: false },
+      deps: [radioOnDep(m.name, 'location is gathered by an enabled modem')],
+    }),
+  );
+  at(
+    item<SignalSpec>({
+      type: SIGNAL,
+      name: m.name,
+      spec: { rateSeconds: input.signalRateSeconds },
+      deps: [radioOnDep(m.name, 'signal is measured by an enabled modem')],
+    }),
+  );
+}
+
 function modemItems(input: DesiredInput, m: ModemInput, out: PlacedItem[]): void {
   const at = (it: Item, ...sub: string[]) => out.push({ item: it, path: [m.name, ...sub] });
   const managed = !!m.config && !input.radioSilence;
@@ -128,6 +153,12 @@ function modemItems(input: DesiredInput, m: ModemInput, out: PlacedItem[]): void
     );
     connDeps.push({ ref: { type: MODES, name: m.name }, description: 'connect with the preferred RATs' });
   }
+  // Credentials that cannot be used block the attach and the connection (not the radio, modes or
+  // location): connecting without them, or with stale ones, is not what the config asks for.
+  if (secrets.blocked !== undefined) {
+    addTelemetry(input, m, at);
+    return;
+  }
   if (ap.AttachAPN) {
     at(
       item<AttachSpec>({
@@ -162,22 +193,7 @@ function modemItems(input: DesiredInput, m: ModemInput, out: PlacedItem[]): void
     deps: connDeps,
   });
   at(conn);
-  at(
-    item<LocationSpec>({
-      type: LOCATION,
-      name: m.name,
-      spec: { enabled: input.locationModem === m.name },
-      deps: [radioOnDep(m.name, 'location is gathered by an enabled modem')],
-    }),
-  );
-  at(
-    item<SignalSpec>({
-      type: SIGNAL,
-      name: m.name,
-      spec: { rateSeconds: input.signalRateSeconds },
-      deps: [radioOnDep(m.name, 'signal is measured by an enabled modem')],
-    }),
-  );
+  addTelemetry(input, m, at);
   // The network side follows the bearer: its IP settings are observations that make desired items.
   const bearer = m.view ? connectedBearer(m.view) : undefined;
   const ifname = bearer?.props.Interface;

@@ -25,6 +25,7 @@ import {
   type ConnectionSpec,
   type IpType,
   LOCATION,
+  type LocationSpec,
   MODEM,
   MODES,
   type ModemSpec,
@@ -85,7 +86,10 @@ export function observedItems(modems: readonly ObservedModem[], desired: Desired
       const l = view.location;
       const enabled =
         !!l && ((l.Enabled ?? 0) & ModemLocationSource.GpsRaw) !== 0 && l.SignalsLocation === true;
-      at(item({ type: LOCATION, name, spec: { enabled } }));
+      const refreshSeconds = l?.GpsRefreshRate;
+      const spec: LocationSpec =
+        enabled && refreshSeconds !== undefined ? { enabled, refreshSeconds } : { enabled };
+      at(item({ type: LOCATION, name, spec }));
     }
     if (desired(SIGNAL, name) && view.signal) {
       at(item({ type: SIGNAL, name, spec: { rateSeconds: view.signal.Rate ?? 0 } }));

@@ -53,6 +53,7 @@ export type AttachSpec = BearerSettingsSpec;
 
 export type ConnectionSpec = BearerSettingsSpec & { readonly allowRoaming: boolean };
 
-export type LocationSpec = { readonly enabled: boolean };
+/** `refreshSeconds`: the GPS refresh rate while enabled (EVE: min(app, cloud location interval) / 2). */
+export type LocationSpec = { readonly enabled: boolean; readonly refreshSeconds?: number };
 
 export type SignalSpec = { readonly rateSeconds: number };
