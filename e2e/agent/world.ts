@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ import { startPrivateBus } from '../../src/mmsim/private-bus.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
 import type { WwanConfig, WwanNetworkStatus, WwanStatus } from '../../src/schemas/types.generated.js';
+import { until } from '../../test/pubsub/helpers.js';
 import { type Netns, withNetns } from '../harness/netns.js';
+import { Peer } from '../pubsub/peer.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -120,10 +123,36 @@ export interface AgentWorld {
   netlinkRequestsSince(from: number): number;
   /** Sends SIGTERM to the agent; resolves with its exit code (null: killed after 10 s). */
   terminate(): Promise<number | null>;
+  /** Pubsub mode only: EVE's side, played by peer.py processes. */
+  readonly eve?: EveSide;
+}
+
+/** EVE's agents as the pubsub agent sees them: Python publishers and a Python WwanStatus subscriber. */
+export interface EveSide {
+  readonly runDir: string;
+  readonly persistDir: string;
+  /** The publisher of `agent`/`topic` (started on first use). */
+  publisher(agent: string, topic: string): Promise<Peer>;
+  /** The Python subscriber reading `wwan`/WwanStatus (what readStatus returns). */
+  readonly statusReader: Peer | undefined;
+  /** Kills a publisher (its socket stays, as a crashed Go agent's does). */
+  kill(agent: string, topic: string): Promise<void>;
+}
+
+export interface PubsubWorldOptions {
+  /** zedagent's ConfigItemValueMap published before the agent starts (default: EVE's, empty). */
+  readonly globalConfig?: unknown;
+  /** Written to <persist>/certs/ecdh.key.pem before the agent starts. */
+  readonly deviceKeyPem?: string;
 }
 
 export async function withAgentWorld<T>(
-  opts: { modems: readonly ModemSpec[]; config: WwanConfig; tuns?: readonly string[] },
+  opts: {
+    modems: readonly ModemSpec[];
+    config: WwanConfig;
+    tuns?: readonly string[];
+    pubsub?: PubsubWorldOptions;
+  },
   fn: (w: AgentWorld) => Promise<T>,
 ): Promise<T> {
   const bus = await startPrivateBus();
@@ -131,7 +160,12 @@ export async function withAgentWorld<T>(
   try {
     for (const m of opts.modems) sim.addModem(m);
     return await withAgentOn(
-      { busAddress: bus.address, config: opts.config, ...(opts.tuns ? { tuns: opts.tuns } : {}) },
+      {
+        busAddress: bus.address,
+        config: opts.config,
+        ...(opts.tuns ? { tuns: opts.tuns } : {}),
+        ...(opts.pubsub ? { pubsub: opts.pubsub } : {}),
+      },
       (w) => fn({ ...w, sim }),
     );
   } finally {
@@ -142,7 +176,13 @@ export async function withAgentWorld<T>(
 
 /** The agent against whatever ModemManager owns the name on `busAddress` (e.g. the real one). */
 export async function withAgentOn<T>(
-  opts: { busAddress: string; config: WwanConfig; tuns?: readonly string[] },
+  opts: {
+    busAddress: string;
+    config: WwanConfig;
+    tuns?: readonly string[];
+    /** Run `mmagent run --pubsub` with EVE's side played by peer.py (default: file mode). */
+    pubsub?: PubsubWorldOptions;
+  },
   fn: (w: Omit<AgentWorld, 'sim'>) => Promise<T>,
 ): Promise<T> {
   const bus = { address: opts.busAddress };
@@ -153,12 +193,24 @@ export async function withAgentOn<T>(
   let agent: ChildProcess | undefined;
   const logs: LogLine[] = [];
   let stderr = '';
+  const eve = opts.pubsub ? eveSide(dir) : undefined;
   const writeConfig = async (cfg: WwanConfig | string | Uint8Array) => {
+    const text =
+      typeof cfg === 'string' || cfg instanceof Uint8Array
+        ? Buffer.from(cfg).toString()
+        : JSON.stringify(cfg);
+    if (eve) {
+      // nim's publication: the JSON text as it is (an invalid one included).
+      const nim = await eve.side.publisher('nim', 'WwanConfig');
+      await nim.command({ op: 'set', key: 'global', json: text });
+      return;
+    }
     const tmp = `${configFile}.tmp`;
-    await writeFile(tmp, typeof cfg === 'string' || cfg instanceof Uint8Array ? cfg : JSON.stringify(cfg));
+    await writeFile(tmp, text);
     await rename(tmp, configFile);
   };
   try {
+    if (eve && opts.pubsub) await eve.prepare(opts.pubsub);
     await writeConfig(opts.config);
     return await withNetns({ tuns: opts.tuns ?? ['wwan0', 'wwan1'] }, async (ns) => {
       agent = spawn(
@@ -172,10 +224,9 @@ export async function withAgentOn<T>(
           'tsx',
           'src/cli/main.ts',
           'run',
-          '--config',
-          configFile,
-          '--status-dir',
-          statusDir,
+          ...(eve
+            ? ['--pubsub', '--run-dir', eve.side.runDir, '--persist-dir', eve.side.persistDir]
+            : ['--config', configFile, '--status-dir', statusDir]),
           '--resolv-dir',
           resolvDir,
           '--log-level',
@@ -205,7 +256,13 @@ export async function withAgentOn<T>(
       agent.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
       });
+      if (eve)
+        await eve.readStatus(
+          () => agent?.exitCode !== null,
+          () => stderr,
+        );
       const readStatus = async () => {
+        if (eve) return eve.side.statusReader?.latest('global') as WwanStatus | undefined;
         try {
           return JSON.parse(await readFile(join(statusDir, 'WwanStatus.json'), 'utf8')) as WwanStatus;
         } catch {
@@ -241,6 +298,7 @@ export async function withAgentOn<T>(
             await new Promise((r) => setTimeout(r, quietMs));
           }
         },
+        ...(eve ? { eve: eve.side } : {}),
         netlinkRequestsSince(from) {
           return logs
             .slice(from)
@@ -275,8 +333,63 @@ export async function withAgentOn<T>(
       await exited;
       clearTimeout(t);
     }
+    await eve?.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** EVE's side of a pubsub world under `dir`: run and persist dirs, peer.py publishers, a status reader. */
+function eveSide(dir: string) {
+  const runDir = join(dir, 'run');
+  const persistDir = join(dir, 'persist');
+  const publishers = new Map<string, Peer>();
+  let statusReader: Peer | undefined;
+  const side: EveSide = {
+    runDir,
+    persistDir,
+    async publisher(agentName, topic) {
+      const id = `${agentName}/${topic}`;
+      const have = publishers.get(id);
+      if (have && !have.exited) return have;
+      await mkdir(join(runDir, agentName), { recursive: true, mode: 0o700 });
+      const p = new Peer(['pub', join(runDir, agentName, `${topic}.sock`), topic]);
+      publishers.set(id, p);
+      await until(() => p.lines.includes('ready') || p.exited, `${id} publisher ready`);
+      assert.ok(!p.exited, `${id} publisher started`);
+      return p;
+    },
+    get statusReader() {
+      return statusReader;
+    },
+    async kill(agentName, topic) {
+      await publishers.get(`${agentName}/${topic}`)?.kill();
+    },
+  };
+  return {
+    side,
+    async prepare(o: PubsubWorldOptions) {
+      await mkdir(join(persistDir, 'certs'), { recursive: true });
+      if (o.deviceKeyPem)
+        await writeFile(join(persistDir, 'certs', 'ecdh.key.pem'), o.deviceKeyPem, { mode: 0o600 });
+      const zedagent = await side.publisher('zedagent', 'ConfigItemValueMap');
+      await zedagent.set('global', o.globalConfig ?? { GlobalSettings: {}, AgentSettings: {} });
+    },
+    /** Subscribes to WwanStatus once the agent publishes it. */
+    async readStatus(exited: () => boolean, stderr: () => string) {
+      const sock = join(runDir, 'wwan', 'WwanStatus.sock');
+      const end = Date.now() + 20_000;
+      while (!existsSync(sock)) {
+        if (exited()) throw new Error(`the agent exited: ${stderr()}`);
+        if (Date.now() > end) throw new Error(`no ${sock}: ${stderr()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      statusReader = new Peer(['sub', sock, 'WwanStatus']);
+    },
+    async close() {
+      for (const p of [...publishers.values(), ...(statusReader ? [statusReader] : [])])
+        if (!p.exited) await p.kill();
+    },
+  };
 }
 
 /** A modem like the scenario's modem A: QMI, wwan0, USB 1-1, dual-stack bearer with gateways. */

@@ -4,52 +4,13 @@
  * and a Python publisher against our Subscriber, compared byte for byte. Needs python3, not root.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { Publisher, PubsubError, Subscriber } from '../../src/pubsub/index.js';
 import { captureLogger, tempRunDir, until } from '../../test/pubsub/helpers.js';
 import { skipUnless } from '../harness/require.js';
-
-const PEER = new URL('./peer.py', import.meta.url).pathname;
-
-class Peer {
-  readonly lines: string[] = [];
-  private readonly proc: ChildProcess;
-  exited = false;
-
-  constructor(args: string[]) {
-    this.proc = spawn('python3', [PEER, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.proc.on('exit', () => {
-      this.exited = true;
-    });
-    if (this.proc.stdout) createInterface({ input: this.proc.stdout }).on('line', (l) => this.lines.push(l));
-  }
-
-  /** Frames received (sub mode), as text. */
-  frames(): string[] {
-    return this.lines
-      .filter((l) => l.startsWith('frame '))
-      .map((l) => Buffer.from(l.slice(6), 'hex').toString());
-  }
-
-  decoded(): unknown[] {
-    return this.lines.filter((l) => l.startsWith('decoded ')).map((l) => JSON.parse(l.slice(8)));
-  }
-
-  async command(cmd: Record<string, unknown>): Promise<void> {
-    const before = this.lines.filter((l) => l === 'ok').length;
-    this.proc.stdin?.write(`${JSON.stringify(cmd)}\n`);
-    await until(() => this.lines.filter((l) => l === 'ok').length > before, `peer ack of ${String(cmd.op)}`);
-  }
-
-  async kill(): Promise<void> {
-    this.proc.kill('SIGKILL');
-    await until(() => this.exited, 'peer exit');
-  }
-}
+import { Peer } from './peer.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 

@@ -6,11 +6,7 @@
  * received yet, or deleted) means EVE's defaults.
  */
 import type { Logger } from '../../reconciler/controller.js';
-import {
-  type GlobalSettings,
-  locationPollSec,
-  readGlobalSettings,
-} from '../io/global-config.js';
+import { type GlobalSettings, locationPollSec, readGlobalSettings } from '../io/global-config.js';
 import type { LevelWithSilent } from '../io/log.js';
 import type { SetLoggingLevel } from '../modemmanager/calls.js';
 import type { ConfigItemValueMap } from '../schemas/types.generated.js';

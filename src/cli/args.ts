@@ -11,22 +11,34 @@ import { toPinoLevel } from '../io/log.js';
 import {
   COMMAND_NAMES,
   type CommandName,
-  DEFAULT_LOG_LEVEL,
+  DEFAULT_PERSIST_DIR,
   DEFAULT_RESOLV_DIR,
+  DEFAULT_RUN_DIR,
   OVERVIEW,
   USAGE,
 } from './usage.js';
 
 export type OutputFormat = 'text' | 'json';
 
+/** Where `mmagent run` takes its inputs from and puts its outputs. */
+export type RunIo =
+  | {
+      readonly kind: 'files';
+      readonly config: string;
+      readonly statusDir: string;
+      readonly globalConfig: string | undefined;
+    }
+  | { readonly kind: 'pubsub'; readonly runDir: string; readonly persistDir: string };
+
 export interface RunCommand {
   readonly command: 'run';
-  readonly config: string;
-  readonly statusDir: string;
+  readonly io: RunIo;
   readonly resolvDir: string;
-  readonly globalConfig: string | undefined;
-  /** As given (an EVE or pino level name, already checked to be one). */
-  readonly logLevel: string;
+  /**
+   * As given (an EVE or pino level name, already checked to be one); undefined when not given. A
+   * given level is kept whatever the global config says, as EVE's `-d` flag is.
+   */
+  readonly logLevel: string | undefined;
 }
 export interface ValidateCommand {
   readonly command: 'validate';
@@ -101,11 +113,15 @@ const checkLevel = (v: string) =>
 export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
   run: {
     options: {
-      config: { type: 'string', required: true },
-      'status-dir': { type: 'string', required: true },
+      // Required in file mode only: checked in runCommand, which knows the mode.
+      config: { type: 'string' },
+      'status-dir': { type: 'string' },
       'resolv-dir': { type: 'string' },
       'global-config': { type: 'string' },
       'log-level': { type: 'string', check: checkLevel },
+      pubsub: { type: 'boolean' },
+      'run-dir': { type: 'string' },
+      'persist-dir': { type: 'string' },
     },
     positionals: [],
   },
@@ -205,6 +221,30 @@ function parseWith(cmd: CommandName, args: readonly string[]): Parsed {
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** The run mode's options, or what is wrong with them. */
+function runIo(v: Values): RunIo | string {
+  if (v.pubsub === true) {
+    const fileOnly = ['config', 'status-dir', 'global-config'].find((o) => v[o] !== undefined);
+    if (fileOnly)
+      return `option --${fileOnly} is for file mode; with --pubsub the config comes from EVE's pubsub`;
+    return {
+      kind: 'pubsub',
+      runDir: str(v['run-dir']) ?? DEFAULT_RUN_DIR,
+      persistDir: str(v['persist-dir']) ?? DEFAULT_PERSIST_DIR,
+    };
+  }
+  const pubsubOnly = ['run-dir', 'persist-dir'].find((o) => v[o] !== undefined);
+  if (pubsubOnly) return `option --${pubsubOnly} needs --pubsub`;
+  for (const o of ['config', 'status-dir'])
+    if (v[o] === undefined) return `missing required option --${o} (or --pubsub)`;
+  return {
+    kind: 'files',
+    config: str(v.config)!,
+    statusDir: str(v['status-dir'])!,
+    globalConfig: str(v['global-config']),
+  };
+}
+
 /** Parses the arguments that follow a command name. */
 export function parseCommandArgs(cmd: CommandName, args: readonly string[]): ParseResult {
   const p = parseWith(cmd, args);
@@ -212,18 +252,19 @@ export function parseCommandArgs(cmd: CommandName, args: readonly string[]): Par
   if (p.help) return { ok: true, command: { command: 'help', text: USAGE[cmd] } };
   const v = p.values;
   switch (cmd) {
-    case 'run':
+    case 'run': {
+      const io = runIo(v);
+      if (typeof io === 'string') return { ok: false, message: `mmagent run: ${io}`, usage: USAGE.run };
       return {
         ok: true,
         command: {
           command: 'run',
-          config: str(v.config)!,
-          statusDir: str(v['status-dir'])!,
+          io,
           resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
-          globalConfig: str(v['global-config']),
-          logLevel: str(v['log-level']) ?? DEFAULT_LOG_LEVEL,
+          logLevel: str(v['log-level']),
         },
       };
+    }
     case 'validate':
       return { ok: true, command: { command: 'validate', file: p.positionals[0]! } };
     case 'plan':

@@ -1,33 +1,40 @@
 /**
  * `mmagent run`: the wwan microservice. Connects to the system bus named by DBUS_SYSTEM_BUS_ADDRESS,
- * works in the network namespace it runs in, watches the config file (atomic replace included), and
- * writes WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json atomically. Bad input is logged
- * and reported in the status; the last good config stays in force; SIGTERM stops cleanly.
+ * works in the network namespace it runs in, and reconciles the modems to the WwanConfig, taken
+ * from one of two places (run-io.ts):
+ * - file mode: watches the config file (atomic replace included) and writes WwanStatus.json,
+ *   WwanMetrics.json and WwanLocationInfo.json atomically;
+ * - pubsub mode: EVE's wwan service (src/eve): WwanConfig and global config over pubsub, status
+ *   published, credentials decrypted, EVE's watchdog, pid and DOT files.
+ * Bad input is logged and reported in the status; the last good config stays in force; SIGTERM
+ * stops cleanly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
-import { toDot } from '../../reconciler/export.js';
 import { WwanAgent } from '../agent/agent.js';
 import { ConfigIntake } from '../agent/intake.js';
 import { buildOutputs } from '../agent/outputs.js';
-import { watchConfigFile, watchGlobalConfigFile } from '../io/config-file.js';
-import { createStatusWriters, GRAPH_FILES } from '../io/debug-files.js';
-import { readGlobalSettings } from '../io/global-config.js';
-import { createLogger, setLogLevel } from '../io/log.js';
+import { SettingsApplier } from '../agent/settings.js';
+import { createLogger } from '../io/log.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
+import { fileIo, pubsubIo, type RunIoHooks } from './run-io.js';
+import { DEFAULT_LOG_LEVEL } from './usage.js';
 
 const BUS_CONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, factor: 2, maxMs: 30_000, jitter: 0.1 };
 
-export interface RunHooks {
+export interface RunHooks extends RunIoHooks {
   /** Resolves to stop the agent (default: SIGTERM or SIGINT). */
   readonly stopSignal?: AbortSignal;
 }
 
 export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<number> {
-  const logger = createLogger({ level: cmd.logLevel, base: { agent: 'wwan', pid: process.pid } });
+  const logger = createLogger({
+    level: cmd.logLevel ?? DEFAULT_LOG_LEVEL,
+    base: { agent: 'wwan', pid: process.pid },
+  });
   const stop = new AbortController();
   const onSignal = (sig: string) => {
     logger.info({ signal: sig }, 'stopping');
@@ -38,15 +45,29 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   process.once('SIGTERM', sigterm);
   process.once('SIGINT', sigint);
   hooks.stopSignal?.addEventListener('abort', () => stop.abort(hooks.stopSignal?.reason), { once: true });
+  const cleanup = () => {
+    process.off('SIGTERM', sigterm);
+    process.off('SIGINT', sigint);
+  };
 
-  const mm = await connectWithRetry(logger, stop.signal);
-  if (!mm) return 0;
+  const io = cmd.io.kind === 'files' ? fileIo(cmd.io, logger) : pubsubIo(cmd.io, logger, hooks);
+  // Before ModemManager: in EVE the pid file and the watchdog touches start with the process.
+  const early = await io.beforeConnect();
+  if (early !== undefined) {
+    logger.fatal({}, early);
+    cleanup();
+    return 1;
+  }
+
+  const mm = await connectWithRetry(logger, stop.signal, () => io.alive());
+  if (!mm) {
+    await io.close();
+    cleanup();
+    return 0;
+  }
   const netlink = createNetlinkAdapter();
   // The observer reads on its own socket: the per-run request count then says what the agent changed.
   const observerNetlink = createNetlinkAdapter();
-  // Status files first; the debug graph files only after them and never at their expense.
-  const files = createStatusWriters(cmd.statusDir, logger);
-  const writer = files.outputs;
   let scheduled = false;
   const publish = () => {
     if (scheduled || stop.signal.aborted) return;
@@ -54,10 +75,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     setImmediate(() => {
       scheduled = false;
       try {
-        const out = buildOutputs(agent.view(), intake.outputFacts());
-        void writer.writeStatus(out.status);
-        void writer.writeMetrics(out.metrics);
-        if (out.location) void writer.writeLocation(out.location);
+        io.writeOutputs(buildOutputs(agent.view(), intake.outputFacts()), agent.view());
       } catch (err) {
         // A bug in the projection must not end the agent (this runs from a timer): say it, keep going.
         logger.error({ err }, 'cannot build the status');
@@ -72,19 +90,6 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     logger,
     physAddrs: sysfsPhysAddrSource({ logger }),
     onChange: publish,
-  });
-
-  // After every run, the graph for people debugging (as EVE's /run/nim-*-state.dot, plus JSON with
-  // states, reasons and the plan). Written only when it changed.
-  let lastGraph = '';
-  agent.controller.on((e) => {
-    if (e.type !== 'run-finished') return;
-    const graph = agent.graphExport();
-    const json = `${JSON.stringify(graph, null, 2)}\n`;
-    if (json === lastGraph) return;
-    lastGraph = json;
-    files.debug.write(GRAPH_FILES.json, json);
-    files.debug.write(GRAPH_FILES.dot, toDot(graph));
   });
 
   // One line per reconcile with the kernel requests it cost (the controller logs what and why).
@@ -102,39 +107,37 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
       'run finished',
     );
     requests = now;
+    io.afterRun(agent);
   });
 
-  const intake = new ConfigIntake(agent, logger, { onChange: publish });
-  const configWatch = watchConfigFile(cmd.config, {
-    signal: stop.signal,
-    onConfig: (cfg) => intake.accept(cfg),
-    onError: (err) => intake.reject(err),
+  const intake = new ConfigIntake(agent, logger, {
+    onChange: publish,
+    ...io.intakeOptions,
   });
-  if (cmd.globalConfig) {
-    watchGlobalConfigFile(cmd.globalConfig, {
-      signal: stop.signal,
-      onConfig: (map) => {
-        const { settings, warnings } = readGlobalSettings(map);
-        for (const w of warnings) logger.warn({ file: cmd.globalConfig }, w);
-        setLogLevel(logger, settings.logLevel);
+  const settings = new SettingsApplier(
+    {
+      setLogLevel: (level) => {
+        // A level given on the command line stays (EVE's -d does the same).
+        if (cmd.logLevel === undefined) logger.level = level;
       },
-      onError: (err) => logger.error({ file: err.file, errors: err.errors }, err.message),
-    });
-  }
-  await configWatch.ready;
+      setModemManagerLogLevel: (level) => mm.calls.setLogging(level, { signal: stop.signal }),
+      setLocationRefresh: (s) => agent.setLocationRefresh(s),
+    },
+    logger,
+    io.settingsSource,
+  );
+  await io.start({ intake, settings, agent, signal: stop.signal });
   publish();
 
   await new Promise<void>((resolve) =>
     stop.signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   await agent.stop();
-  await files.idle();
-  files.close();
+  await io.close();
   await mm.close();
   netlink.close();
   observerNetlink.close();
-  process.off('SIGTERM', sigterm);
-  process.off('SIGINT', sigint);
+  cleanup();
   logger.info({}, 'stopped');
   return 0;
 }
@@ -143,9 +146,11 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
 async function connectWithRetry(
   logger: ReturnType<typeof createLogger>,
   signal: AbortSignal,
+  alive: () => void,
 ): Promise<ModemManagerClient | undefined> {
   const backoff = new Backoff(BUS_CONNECT_BACKOFF);
   for (;;) {
+    alive();
     try {
       return await ModemManagerClient.connect({ logger });
     } catch (err) {

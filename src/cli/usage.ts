@@ -8,13 +8,15 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const DEFAULT_RESOLV_DIR = '/run/wwan/resolv.conf';
 export const DEFAULT_LOG_LEVEL = 'info';
+export const DEFAULT_RUN_DIR = '/run';
+export const DEFAULT_PERSIST_DIR = '/persist';
 
 export const OVERVIEW = `Usage: mmagent <command> [options]
 
 EVE OS cellular (wwan) agent: a reconciling controller over ModemManager and netlink.
 
 Commands:
-  run        run the agent: apply a WwanConfig file, write status files
+  run        run the agent: apply a WwanConfig (file, or EVE pubsub), publish its status
   validate   check a WwanConfig or global config file against its schema
   plan       show what applying a config would change, without changing anything
   snapshot   print the observed modem and network state as JSON
@@ -28,16 +30,27 @@ Exit codes: 0 success, 1 error (including usage errors); plan --detailed-exitcod
 
 export const USAGE: Readonly<Record<CommandName, string>> = {
   run: `Usage: mmagent run --config FILE --status-dir DIR [options]
+       mmagent run --pubsub [--run-dir DIR] [--persist-dir DIR] [options]
 
-Run the agent: watch FILE (a WwanConfig) and reconcile the modems to it, writing
-WwanStatus.json, WwanMetrics.json and WwanLocationInfo.json in DIR.
+Run the agent and reconcile the modems to the WwanConfig.
+File mode: watch FILE (a WwanConfig), write WwanStatus.json, WwanMetrics.json and
+WwanLocationInfo.json in DIR.
+Pubsub mode (inside EVE, as its wwan service): take WwanConfig from nim and the global
+config from zedagent over EVE's pubsub sockets in the run dir, publish WwanStatus,
+WwanMetrics, WwanLocationInfo, CipherBlockStatus and CipherMetrics as agent wwan, decrypt
+encrypted credentials with the device key, and keep EVE's wwan.pid, wwan.touch and
+wwan-*-state.dot files.
 
 Options:
-  --config FILE          WwanConfig file to apply and watch (required)
-  --status-dir DIR       where status files are written (required)
+  --config FILE          WwanConfig file to apply and watch (file mode, required)
+  --status-dir DIR       where status files are written (file mode, required)
+  --global-config FILE   EVE global config (ConfigItemValueMap) file to watch (file mode)
+  --pubsub               pubsub mode
+  --run-dir DIR          EVE's run dir with every agent's sockets (pubsub mode, default ${DEFAULT_RUN_DIR})
+  --persist-dir DIR      EVE's persist dir: certs/ecdh.key.pem, status/tpmmgr/ (pubsub mode, default ${DEFAULT_PERSIST_DIR})
   --resolv-dir DIR       where per-interface DNS files go (default ${DEFAULT_RESOLV_DIR})
-  --global-config FILE   EVE global config (ConfigItemValueMap) file to watch
-  --log-level LEVEL      all, trace, debug, info, warn, error, fatal, panic, none (default ${DEFAULT_LOG_LEVEL})
+  --log-level LEVEL      all, trace, debug, info, warn, error, fatal, panic, none; when given,
+                         it wins over the global config's (default: that, else ${DEFAULT_LOG_LEVEL})
   -h, --help             show this help`,
 
   validate: `Usage: mmagent validate FILE

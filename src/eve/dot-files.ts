@@ -10,6 +10,8 @@
  * unchanged one not at all), never at the expense of the status files, failures logged once.
  * This module only names EVE's files; it adds no second writer.
  */
+import type { ControllerState } from '../../reconciler/controller.js';
+import { exportGraph, toDot } from '../../reconciler/export.js';
 import { DebugFileWriter, type DebugFileWriterOptions } from '../io/debug-files.js';
 
 export const EVE_DOT_FILES = {
@@ -23,6 +25,15 @@ export interface GraphDots {
   readonly current: string;
   /** What the config asks for. */
   readonly intended: string;
+}
+
+/** The current and the intended graph of a controller, each on its own (as NIM writes them). */
+export function graphDots(st: ControllerState): GraphDots {
+  const opts = { statuses: st.statuses };
+  return {
+    current: toDot(exportGraph(st.current, st.current, opts)),
+    intended: toDot(exportGraph(st.desired, st.desired, opts)),
+  };
 }
 
 export class EveDotFiles {

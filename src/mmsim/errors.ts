@@ -31,6 +31,8 @@ export const MMError = {
   NetworkTimeout: `${PREFIX}.MobileEquipment.NetworkTimeout`,
   Ipv4OnlyAllowed: `${PREFIX}.MobileEquipment.Ipv4OnlyAllowed`,
   Ipv6OnlyAllowed: `${PREFIX}.MobileEquipment.Ipv6OnlyAllowed`,
+  /** MM_MOBILE_EQUIPMENT_ERROR_USER_AUTHENTICATION_FAILED (since 1.18). */
+  UserAuthenticationFailed: `${PREFIX}.MobileEquipment.UserAuthenticationFailed`,
 } as const;
 
 /** True for a syntactically valid ModemManager error name (used to vet scripted fault names). */

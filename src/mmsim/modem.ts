@@ -408,7 +408,7 @@ export class Modem {
       this.settle();
       throw e;
     }
-    const fault = this.#connectFaults.shift() ?? this.#ipFamilyFault(bearer);
+    const fault = this.#connectFaults.shift() ?? this.#networkFault(bearer);
     if (fault) {
       bearer.markFailed(fault.errorName, fault.message);
       this.settle(ModemStateChangeReason.FAILURE);
@@ -429,7 +429,14 @@ export class Modem {
     return ipFamily(fallback);
   }
 
-  #ipFamilyFault(bearer: Bearer): ConnectFault | undefined {
+  #networkFault(bearer: Bearer): ConnectFault | undefined {
+    const need = this.spec.credentials;
+    if (
+      need &&
+      (str(bearer.properties, 'user') !== need.user || str(bearer.properties, 'password') !== need.password)
+    ) {
+      return { errorName: MMError.UserAuthenticationFailed, message: 'User authentication failed' };
+    }
     const fam = this.#requestedFamily(bearer);
     const ip = this.spec.bearer ?? {};
     if (fam === BearerIpFamily.IPV6 && !ip.ipv6 && ip.ipv4) {

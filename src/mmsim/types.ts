@@ -144,6 +144,11 @@ export interface ModemSpec {
   readonly maxBearers?: number;
   /** Export an initial EPS (attach) bearer while registered on LTE/5G (QMI/MBIM modems do). */
   readonly initialEpsBearer?: boolean;
+  /**
+   * The network's subscription: a connection whose bearer properties carry another user or
+   * password is refused with UserAuthenticationFailed, as a network rejects the PDP context.
+   */
+  readonly credentials?: { readonly user: string; readonly password: string };
   /** Modem.Location Capabilities bitmask (MMModemLocationSource). Default 3GPP_LAC_CI|GPS_RAW|GPS_NMEA. */
   readonly locationCapabilities?: number;
 }

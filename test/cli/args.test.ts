@@ -22,11 +22,9 @@ function usageError(argv: string[], message: string | RegExp): Extract<ParseResu
 test('run: required options, defaults, every option', () => {
   assert.deepEqual(ok(['run', '--config', 'c.json', '--status-dir', '/run/wwan']), {
     command: 'run',
-    config: 'c.json',
-    statusDir: '/run/wwan',
+    io: { kind: 'files', config: 'c.json', statusDir: '/run/wwan', globalConfig: undefined },
     resolvDir: '/run/wwan/resolv.conf',
-    globalConfig: undefined,
-    logLevel: 'info',
+    logLevel: undefined,
   });
   assert.deepEqual(
     ok([
@@ -42,10 +40,8 @@ test('run: required options, defaults, every option', () => {
     ]),
     {
       command: 'run',
-      config: 'c.json',
-      statusDir: '/s',
+      io: { kind: 'files', config: 'c.json', statusDir: '/s', globalConfig: 'g.json' },
       resolvDir: '/r',
-      globalConfig: 'g.json',
       logLevel: 'all',
     },
   );
@@ -69,10 +65,36 @@ test('run: required options, defaults, every option', () => {
     );
 });
 
+test('run --pubsub: EVE defaults, its own dirs, no file-mode options', () => {
+  assert.deepEqual(ok(['run', '--pubsub']), {
+    command: 'run',
+    io: { kind: 'pubsub', runDir: '/run', persistDir: '/persist' },
+    resolvDir: '/run/wwan/resolv.conf',
+    logLevel: undefined,
+  });
+  assert.deepEqual(ok(['run', '--pubsub', '--run-dir', '/r', '--persist-dir=/p', '--log-level', 'debug']), {
+    command: 'run',
+    io: { kind: 'pubsub', runDir: '/r', persistDir: '/p' },
+    resolvDir: '/run/wwan/resolv.conf',
+    logLevel: 'debug',
+  });
+  for (const opt of ['config', 'status-dir', 'global-config'])
+    usageError(
+      ['run', '--pubsub', `--${opt}`, 'x'],
+      `mmagent run: option --${opt} is for file mode; with --pubsub the config comes from EVE's pubsub`,
+    );
+  usageError(['run', '--pubsub=yes'], 'mmagent run: option --pubsub takes no value');
+  usageError(
+    ['run', '--config', 'c', '--status-dir', 's', '--run-dir', 'r'],
+    'mmagent run: option --run-dir needs --pubsub',
+  );
+  usageError(['run', '--persist-dir', 'p'], 'mmagent run: option --persist-dir needs --pubsub');
+});
+
 test('run: every usage error is one line naming the command and the option', () => {
-  usageError(['run'], 'mmagent run: missing required option --config');
-  usageError(['run', '--config', 'c'], 'mmagent run: missing required option --status-dir');
-  usageError(['run', '--status-dir', 's'], 'mmagent run: missing required option --config');
+  usageError(['run'], 'mmagent run: missing required option --config (or --pubsub)');
+  usageError(['run', '--config', 'c'], 'mmagent run: missing required option --status-dir (or --pubsub)');
+  usageError(['run', '--status-dir', 's'], 'mmagent run: missing required option --config (or --pubsub)');
   usageError(['run', '--config'], 'mmagent run: option --config needs a value');
   usageError(['run', '--config', '--status-dir', 's'], 'mmagent run: option --config needs a value');
   usageError(
