@@ -5,12 +5,14 @@
  * simulator, the kernel by a network namespace.
  */
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { encryptFor, encryptionBlock, newWorld } from '../../test/cipher/vectors.js';
 import { until } from '../../test/pubsub/helpers.js';
 import { skipUnless } from '../harness/require.js';
-import { cfgOf, modemA, needs, net, network, online, withAgentWorld } from './world.js';
+import { cfgOf, modemA, modemB, needs, net, network, online, withAgentWorld } from './world.js';
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
@@ -83,3 +85,167 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
     });
   });
 });
+
+/** A controller certificate as zedagent publishes it (key: hex of CertHash). */
+function controllerCert(world: ReturnType<typeof newWorld>) {
+  const hash = createHash('sha256').update(world.controllerCertDer).digest();
+  return {
+    key: hash.toString('hex'),
+    hashB64: hash.toString('base64'),
+    value: {
+      HashAlgo: 1,
+      CertHash: hash.toString('base64'),
+      Type: 3,
+      Cert: Buffer.from(world.controllerCertPem).toString('base64'),
+    },
+  };
+}
+
+const PASSWORD = 'S3cret-pw!unique-9b7e';
+
+describe('mmagent run --pubsub: encrypted credentials', () => {
+  test('decrypted and used for Connect once the controller certificate arrives; a bad block blocks only its modem; the password is nowhere', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const keys = newWorld();
+    const cert = controllerCert(keys);
+    const block = (plain: Buffer, id: string, over: Record<string, unknown> = {}) => ({
+      ...encryptFor(keys, plain),
+      CipherBlockID: id,
+      CipherContextID: 'ctx-1',
+      CipherContext: { KeyExchangeScheme: 1, EncryptionScheme: 1, ControllerCertHash: cert.hashB64 },
+      ...over,
+    });
+    const good = block(encryptionBlock({ user: 'eve-user', password: PASSWORD }), 'block-a');
+    const wrongHash = block(encryptionBlock({ user: 'b', password: 'b-pw' }), 'block-b', {
+      ClearTextHash: createHash('sha256').update('something else').digest('base64'),
+    });
+    const withCreds = (label: string, ifname: string, enc: unknown) =>
+      network(label, ifname, {
+        AccessPoint: {
+          Activated: true,
+          APN: 'internet',
+          IPType: 'ipv4v6',
+          AuthProtocol: 'chap',
+          EncryptedCredentials: enc,
+        },
+      });
+    const config = cfgOf(withCreds('modem-a', 'wwan0', good), withCreds('modem-b', 'wwan1', wrongHash));
+    const deviceKeyPem = keys.device.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await withAgentWorld(
+      {
+        modems: [modemA({ credentials: { user: 'eve-user', password: PASSWORD } }), modemB()],
+        config,
+        pubsub: { deviceKeyPem },
+      },
+      async (w) => {
+        const eve = w.eve!;
+        // No controller certificate yet: modem A waits for it and says so; nothing connects.
+        let st = await w.waitStatus(
+          (s) => /controller certificate .* has not arrived/.test(net(s, 'modem-a')?.ConfigError ?? ''),
+          'modem-a waiting for the controller certificate',
+        );
+        assert.match(net(st, 'modem-b')!.ConfigError, /certificate/);
+        const zedagent = await eve.publisher('zedagent', 'ControllerCert');
+        await zedagent.set(cert.key, cert.value);
+        st = await w.waitStatus(
+          (s) => online('modem-a')(s) && net(s, 'modem-a')?.ConfigError === '',
+          'modem-a online with the decrypted credentials',
+        );
+        const connects = w.sim.recorder.calls({ member: 'Connect' });
+        assert.ok(connects.length > 0);
+        assert.ok(
+          connects.every((c) => c.path.startsWith(w.sim.pathOf('A'))),
+          'modem B never connects without its credentials',
+        );
+        assert.match(net(st, 'modem-b')!.ConfigError, /SHA-256 is not ClearTextHash|hash is wrong/);
+        assert.notEqual(net(st, 'modem-b')!.Module.OpMode, 'online-and-connected');
+
+        // Truncated data, then a block for another device key: modem B's error follows; A is untouched.
+        const mark = w.sim.recorder.mark();
+        const truncated = {
+          ...block(encryptionBlock({ user: 'b-user', password: 'b-password', attachUser: 'b-attach' }), 'block-b'),
+        };
+        // Cut inside the last field: CFB decrypts the rest, which reads as a block cut short.
+        const data = Buffer.from(truncated['pubsub-large-CipherData'] as string, 'base64');
+        truncated['pubsub-large-CipherData'] = data.subarray(0, data.length - 2).toString('base64');
+        await w.writeConfig(
+          cfgOf(withCreds('modem-a', 'wwan0', good), withCreds('modem-b', 'wwan1', truncated)),
+        );
+        await w.waitStatus(
+          (s) => /truncated/.test(net(s, 'modem-b')?.ConfigError ?? ''),
+          'modem-b: truncated',
+        );
+        const other = newWorld();
+        const foreign = {
+          ...encryptFor(other, encryptionBlock({ user: 'b', password: 'b-pw' })),
+          CipherBlockID: 'block-b',
+          CipherContext: { KeyExchangeScheme: 1, EncryptionScheme: 1, ControllerCertHash: cert.hashB64 },
+        };
+        await w.writeConfig(
+          cfgOf(withCreds('modem-a', 'wwan0', good), withCreds('modem-b', 'wwan1', foreign)),
+        );
+        st = await w.waitStatus(
+          (s) => /not the pair the block was encrypted for/.test(net(s, 'modem-b')?.ConfigError ?? ''),
+          'modem-b: wrong key',
+        );
+        await w.settle();
+        assert.ok(online('modem-a')(st));
+        assert.equal(
+          w.sim.recorder.countStateChanging({ since: mark, pathPrefix: w.sim.pathOf('A') }),
+          0,
+          'modem A: no call while B changed',
+        );
+
+        // EVE's cipher reports: B's block status carries the error, the metrics count.
+        const wwan = join(eve.runDir, 'wwan');
+        const blockB = await readJson(join(wwan, 'CipherBlockStatus', 'block-b.json'));
+        assert.match(String(blockB.Error), /not the pair/);
+        assert.equal((await readJson(join(wwan, 'CipherBlockStatus', 'block-a.json'))).Error, '');
+        const cm = await readJson(join(wwan, 'CipherMetrics', 'global.json'));
+        assert.equal(cm.AgentName, 'wwan');
+        assert.ok((cm.SuccessCount as number) >= 1 && (cm.FailureCount as number) >= 3, JSON.stringify(cm));
+
+        // The password: in no log line, status, checkpoint, DOT or other file the agent wrote.
+        assert.ok(!JSON.stringify(w.logs).includes(PASSWORD), 'not in the log');
+        assert.ok(!JSON.stringify(await w.readStatus()).includes(PASSWORD), 'not in the status');
+        for (const file of await filesUnder(eve.runDir))
+          assert.ok(!(await readFile(file)).includes(PASSWORD), `not in ${file}`);
+      },
+    );
+  });
+
+  test('no device key file: the key is in the TPM, which is said in the ConfigError; the other modem connects', async (t) => {
+    if (skipUnless(t, needs)) return;
+    const keys = newWorld();
+    const cert = controllerCert(keys);
+    const enc = {
+      ...encryptFor(keys, encryptionBlock({ user: 'u', password: 'p' })),
+      CipherContext: { KeyExchangeScheme: 1, EncryptionScheme: 1, ControllerCertHash: cert.hashB64 },
+    };
+    const config = cfgOf(
+      network('modem-a', 'wwan0', {
+        AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4v6', EncryptedCredentials: enc },
+      }),
+      network('modem-b', 'wwan1', { AccessPoint: { Activated: true, APN: 'iot', IPType: 'ipv4' } }),
+    );
+    await withAgentWorld({ modems: [modemA(), modemB()], config, pubsub: {} }, async (w) => {
+      await (await w.eve!.publisher('zedagent', 'ControllerCert')).set(cert.key, cert.value);
+      const st = await w.waitStatus(
+        (s) => online('modem-b')(s) && /held by the TPM/.test(net(s, 'modem-a')?.ConfigError ?? ''),
+        'modem-b online, modem-a blocked by the TPM key',
+      );
+      assert.notEqual(net(st, 'modem-a')!.Module.OpMode, 'online-and-connected');
+      assert.equal(w.sim.recorder.calls({ member: 'Connect', pathPrefix: w.sim.pathOf('A') }).length, 0);
+    });
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
