@@ -163,7 +163,10 @@ describe('mmagent run --pubsub: encrypted credentials', () => {
         // Truncated data, then a block for another device key: modem B's error follows; A is untouched.
         const mark = w.sim.recorder.mark();
         const truncated = {
-          ...block(encryptionBlock({ user: 'b-user', password: 'b-password', attachUser: 'b-attach' }), 'block-b'),
+          ...block(
+            encryptionBlock({ user: 'b-user', password: 'b-password', attachUser: 'b-attach' }),
+            'block-b',
+          ),
         };
         // Cut inside the last field: CFB decrypts the rest, which reads as a block cut short.
         const data = Buffer.from(truncated['pubsub-large-CipherData'] as string, 'base64');

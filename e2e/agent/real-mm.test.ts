@@ -107,3 +107,58 @@ test('mmagent run against the real ModemManager: IPv4 connect, wwan0 configured,
     await mm.stop();
   }
 });
+
+test('mmagent run --pubsub against the real ModemManager: a Python peer publishes WwanConfig and reads WwanStatus', async (t) => {
+  if (
+    skipUnless(t, {
+      root: true,
+      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
+    })
+  )
+    return;
+  const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
+  try {
+    const config = {
+      DPCKey: 'real-mm-pubsub',
+      DPCTimestamp: '2026-12-03T10:00:00.987654321Z',
+      RSConfigTimestamp: '0001-01-01T00:00:00Z',
+      Networks: [
+        network('modem-1', 'wwan0', { AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4' } }),
+      ],
+    };
+    // zedagent's global config with the agent's level: ModemManager's follows (debug -> INFO).
+    const globalConfig = {
+      GlobalSettings: {},
+      AgentSettings: {
+        wwan: { 'debug.loglevel': { Key: 'debug.loglevel', ItemType: 3, StrValue: 'debug' } },
+      },
+    };
+    await withAgentOn(
+      { busAddress: mm.busAddress, config, tuns: ['wwan0'], pubsub: { globalConfig } },
+      async (w) => {
+        const st = await w.waitStatus(
+          (s) =>
+            (s.Networks ?? []).some(
+              (n) =>
+                n.LogicalLabel === 'modem-1' &&
+                n.Module.OpMode === 'online-and-connected' &&
+                n.IPSettings.Address !== null,
+            ),
+          'modem-1 online on the real ModemManager, read over pubsub',
+          60_000,
+        );
+        assert.equal(st.DPCTimestamp, '2026-12-03T10:00:00.987654321Z');
+        const n = st.Networks!.find((x) => x.LogicalLabel === 'modem-1')!;
+        assert.equal(n.IPSettings.Address?.IP, '10.64.64.10');
+        const applied = w.logs.find((l) => l.msg === 'global settings applied');
+        assert.equal(applied?.modemManagerLogLevel, 'INFO');
+        assert.ok(
+          !w.logs.some((l) => l.msg === 'cannot set the ModemManager log level'),
+          'the real ModemManager took SetLogging',
+        );
+      },
+    );
+  } finally {
+    await mm.stop();
+  }
+});
