@@ -76,6 +76,8 @@ export class EvePubsub {
   private readonly cipherMetrics: CipherMetricsCounter;
   private readonly cipherBlocks = new Set<string>();
   private settingsSeen = false;
+  /** Publications under way (their checkpoint writes), for idle(). */
+  private readonly sending = new Set<Promise<void>>();
   private configStarted = false;
   private closed = false;
 
@@ -267,12 +269,19 @@ export class EvePubsub {
     s.start();
   }
 
+  /** Resolves when every publication asked for so far has been sent and checkpointed. */
+  async idle(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all(this.sending);
+  }
+
   /** A publication's failure is logged where it happened (PubsubError.logged) or here; never thrown. */
   private send(p: Promise<void>): void {
-    p.catch((err: unknown) => {
-      if (err instanceof PubsubError && err.logged) return;
-      if (err instanceof PubsubError && err.code === 'closed') return;
-      this.opts.logger.error({ err }, 'cannot publish');
-    });
+    const done = p
+      .catch((err: unknown) => {
+        if (err instanceof PubsubError && (err.logged || err.code === 'closed')) return;
+        this.opts.logger.error({ err }, 'cannot publish');
+      })
+      .finally(() => this.sending.delete(done));
+    this.sending.add(done);
   }
 }

@@ -185,3 +185,31 @@ describe('a flapping bearer', () => {
     assert.match(held, /^connect held back: damped: \d+ drifts in/);
   });
 });
+
+describe('global settings', () => {
+  test('the tracking modem gets the GPS refresh rate of the location timers; a new rate is one more SetGpsRefreshRate, the same rate none', async () => {
+    const w = agentWorld();
+    const setLocation = (path: string, props: Record<string, unknown>) =>
+      w.mm.edit((t) => {
+        const o = t.objects[path] as Record<string, Record<string, unknown>>;
+        o[IFACE.location] = { ...(o[IFACE.location] ?? {}), ...props };
+      });
+    w.mm.script.set('locationSetup', ([path, sources, signals]) =>
+      setLocation(path as string, { Enabled: sources, SignalsLocation: signals }),
+    );
+    w.mm.script.set('setGpsRefreshRate', ([path, rate]) =>
+      setLocation(path as string, { GpsRefreshRate: rate }),
+    );
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' }, LocationTracking: true }));
+    await w.settle();
+    const rates = () => w.mm.log.filter((c) => c.member === 'setGpsRefreshRate').map((c) => c.args[1]);
+    assert.deepEqual(rates(), [10], "EVE's default: min(20 s, 3600 s) / 2");
+    w.agent.setLocationRefresh(150);
+    await w.settle();
+    assert.deepEqual(rates(), [10, 150]);
+    w.agent.setLocationRefresh(150);
+    await w.settle();
+    assert.deepEqual(rates(), [10, 150], 'unchanged: no call');
+    await w.close();
+  });
+});
