@@ -195,18 +195,16 @@ export async function withAgentOn<T>(
   let stderr = '';
   const eve = opts.pubsub ? eveSide(dir) : undefined;
   const writeConfig = async (cfg: WwanConfig | string | Uint8Array) => {
-    const text =
-      typeof cfg === 'string' || cfg instanceof Uint8Array
-        ? Buffer.from(cfg).toString()
-        : JSON.stringify(cfg);
+    const bytes = typeof cfg === 'string' || cfg instanceof Uint8Array ? cfg : JSON.stringify(cfg);
     if (eve) {
       // nim's publication: the JSON text as it is (an invalid one included).
       const nim = await eve.side.publisher('nim', 'WwanConfig');
-      await nim.command({ op: 'set', key: 'global', json: text });
+      await nim.command({ op: 'set', key: 'global', json: Buffer.from(bytes).toString() });
       return;
     }
+    // The bytes as given (invalid UTF-8 included): the file path reads bytes.
     const tmp = `${configFile}.tmp`;
-    await writeFile(tmp, text);
+    await writeFile(tmp, bytes);
     await rename(tmp, configFile);
   };
   try {
