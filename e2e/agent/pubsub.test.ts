@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encryptFor, encryptionBlock, newWorld } from '../../test/cipher/vectors.js';
@@ -20,7 +20,13 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
   test('WwanConfig over pubsub: online, status read back with EVE names; a change costs what it costs in file mode; a publisher restart costs nothing', async (t) => {
     if (skipUnless(t, needs)) return;
     const config = cfgOf(network('modem-a', 'wwan0'));
-    await withAgentWorld({ modems: [modemA()], config, pubsub: {} }, async (w) => {
+    // With EVE's hard recovery on: the modem's watchdog files.
+    const globalConfig = {
+      GlobalSettings: {
+        'wwan.modem.recovery.watchdog': { Key: 'wwan.modem.recovery.watchdog', ItemType: 2, BoolValue: true },
+      },
+    };
+    await withAgentWorld({ modems: [modemA()], config, pubsub: { globalConfig } }, async (w) => {
       const eve = w.eve!;
       const st = await w.waitStatus(
         (s) => online('modem-a')(s) && net(s, 'modem-a')?.ConfigError === '',
@@ -45,6 +51,8 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
       const pid = w.logs.find((l) => typeof l.pid === 'number')?.pid;
       assert.equal(await readFile(join(eve.runDir, 'wwan.pid'), 'utf8'), String(pid));
       assert.ok((await stat(join(eve.runDir, 'wwan.touch'))).mtimeMs > 0);
+      await stat(join(eve.runDir, 'wwan-modem-modem-a.touch'));
+      await stat(join(eve.runDir, 'watchdog', 'file', 'wwan-modem-modem-a.touch'));
       assert.match(await readFile(join(eve.runDir, 'wwan-intended-state.dot'), 'utf8'), /mm\.connection/);
       assert.match(await readFile(join(eve.runDir, 'wwan-current-state.dot'), 'utf8'), /net\.route/);
 
@@ -172,11 +180,20 @@ describe('mmagent run --pubsub: encrypted credentials', () => {
         const data = Buffer.from(truncated['pubsub-large-CipherData'] as string, 'base64');
         truncated['pubsub-large-CipherData'] = data.subarray(0, data.length - 2).toString('base64');
         await w.writeConfig(
-          cfgOf(withCreds('modem-a', 'wwan0', good), withCreds('modem-b', 'wwan1', truncated)),
+          // A's block as nim's Go publisher sends it on the socket: CipherData moved to a side file.
+          cfgOf(
+            withCreds('modem-a', 'wwan0', await viaSideFile(good, join(eve.persistDir, 'pubsub-large'))),
+            withCreds('modem-b', 'wwan1', truncated),
+          ),
         );
         await w.waitStatus(
           (s) => /truncated/.test(net(s, 'modem-b')?.ConfigError ?? ''),
           'modem-b: truncated',
+        );
+        assert.deepEqual(
+          await readdir(join(eve.persistDir, 'pubsub-large')),
+          [],
+          'the side file was read and removed',
         );
         const other = newWorld();
         const foreign = {
@@ -242,6 +259,15 @@ describe('mmagent run --pubsub: encrypted credentials', () => {
     });
   });
 });
+
+/** EVE's pubsub/large.go on the socket: `pubsub-large-X` out to a file, `pubsub-file-X` naming it. */
+async function viaSideFile(block: Record<string, unknown>, dir: string): Promise<Record<string, unknown>> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `pubsub-file-CipherData${Date.now()}`);
+  const { 'pubsub-large-CipherData': data, ...rest } = block;
+  await writeFile(file, JSON.stringify({ 'pubsub-large-CipherData': data }));
+  return { ...rest, 'pubsub-file-CipherData': JSON.stringify(file) };
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
