@@ -3,6 +3,8 @@
  * (present or not) and per unmanaged modem, metrics for present modems, and the location of the
  * tracking modem. The config's DPCKey and timestamps are echoed as the exact strings received.
  */
+
+import { GO_ZERO_TIME } from '../io/go-json.js';
 import type {
   WwanLocationInfo,
   WwanMetrics,
@@ -15,8 +17,6 @@ import { networkMetrics } from '../wwan/metrics.js';
 import { lookupsFrom, missingNetworkStatus, networkStatus } from '../wwan/status.js';
 import type { AgentView } from './agent.js';
 import { configErrorOf } from './config-errors.js';
-
-const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export interface OutputFacts {
   /** The config file is missing or invalid (the last good config stays in force). */

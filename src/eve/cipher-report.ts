@@ -11,6 +11,7 @@
 import type { Clock } from '../../reconciler/api.js';
 import type { CipherOutcome } from '../agent/secrets.js';
 import type { CipherFailure } from '../cipher/index.js';
+import { GO_ZERO_TIME, goTimeOf } from '../io/go-json.js';
 
 /** EVE's `CipherError` (types.CipherError), the index into `TypeCounters`. */
 export const CIPHER_ERROR = {
@@ -24,8 +25,6 @@ export const CIPHER_ERROR = {
   NoData: 7,
 } as const;
 const TYPE_COUNTERS = 8;
-
-const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** EVE's `types.CipherMetrics`, JSON as Go writes it. */
 export interface CipherMetrics {
@@ -48,11 +47,6 @@ export function cipherErrorOf(failure: CipherFailure): number {
     default:
       return CIPHER_ERROR.DecryptFailed;
   }
-}
-
-/** A time as Go's time.Time marshals it in UTC (RFC 3339 with the fraction's trailing zeros cut). */
-export function goTimeOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
 }
 
 /** Counts decryptions as EVE's CipherMetrics does. */

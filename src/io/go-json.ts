@@ -18,6 +18,14 @@ const GO_ESCAPES: Readonly<Record<string, string>> = {
   '\u2029': '\\u2029',
 };
 
+/** Go's zero time.Time as encoding/json writes it. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** A time as Go's time.Time marshals it in UTC: RFC 3339 with the fraction's trailing zeros cut. */
+export function goTimeOf(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
+}
+
 export function marshalGoJson(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError('value has no JSON form');
