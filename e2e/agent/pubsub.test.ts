@@ -5,10 +5,12 @@
  * simulator, the kernel by a network namespace.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { encryptFor, encryptionBlock, newWorld } from '../../test/cipher/vectors.js';
 import { until } from '../../test/pubsub/helpers.js';
 import { skipUnless } from '../harness/require.js';
@@ -51,6 +53,25 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
       const pid = w.logs.find((l) => typeof l.pid === 'number')?.pid;
       assert.equal(await readFile(join(eve.runDir, 'wwan.pid'), 'utf8'), String(pid));
       assert.ok((await stat(join(eve.runDir, 'wwan.touch'))).mtimeMs > 0);
+      // A second agent on the same run dir exits at once, as pillar's agents do, and changes nothing.
+      const second = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'run',
+          '--pubsub',
+          '--run-dir',
+          eve.runDir,
+          '--persist-dir',
+          eve.persistDir,
+        ],
+        { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 20_000 },
+      );
+      assert.equal(second.status, 1, second.stderr);
+      assert.match(second.stdout, /another wwan agent is running/);
+      assert.equal(await readFile(join(eve.runDir, 'wwan.pid'), 'utf8'), String(pid));
       await stat(join(eve.runDir, 'wwan-modem-modem-a.touch'));
       await stat(join(eve.runDir, 'watchdog', 'file', 'wwan-modem-modem-a.touch'));
       assert.match(await readFile(join(eve.runDir, 'wwan-intended-state.dot'), 'utf8'), /mm\.connection/);

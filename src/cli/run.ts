@@ -126,12 +126,19 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     logger,
     io.settingsSource,
   );
-  await io.start({ intake, settings, agent, signal: stop.signal });
-  publish();
-
-  await new Promise<void>((resolve) =>
-    stop.signal.addEventListener('abort', () => resolve(), { once: true }),
-  );
+  let exitCode = 0;
+  try {
+    await io.start({ intake, settings, agent, signal: stop.signal });
+    publish();
+    await new Promise<void>((resolve) =>
+      stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  } catch (err) {
+    // The inputs or outputs cannot be set up (e.g. another wwan agent owns the pubsub sockets).
+    logger.fatal({ err }, 'cannot start');
+    stop.abort(err);
+    exitCode = 1;
+  }
   await agent.stop();
   await io.close();
   await mm.close();
@@ -139,7 +146,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   observerNetlink.close();
   cleanup();
   logger.info({}, 'stopped');
-  return 0;
+  return exitCode;
 }
 
 /** The bus may not be up yet when the agent starts: keep trying, with the shared capped backoff. */
