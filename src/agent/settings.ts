@@ -52,7 +52,7 @@ export class SettingsApplier {
   }
 
   apply(map: ConfigItemValueMap | undefined): GlobalSettings {
-    const { settings, warnings } = readGlobalSettings(map);
+    const { settings, warnings } = readGlobalSettings(map, this.current);
     for (const w of warnings) this.logger.warn({ source: this.source }, w);
     this.current = settings;
     this.targets.setLogLevel(settings.logLevel);

@@ -93,7 +93,7 @@ test('a valid global config with values the agent would adjust: exit 0 with warn
     assert.equal(r.code, 0);
     assert.equal(
       r.stdout,
-      'valid global config\nwarning: timer.location.app.interval: 1 is outside 5..3600; using 5\n',
+      'valid global config\nwarning: timer.location.app.interval: 1 is outside 5..3600; keeping 20\n',
     );
   });
 });

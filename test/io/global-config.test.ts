@@ -39,6 +39,7 @@ test('every key is read from its EVE name', () => {
   const { settings, warnings } = readGlobalSettings(map);
   assert.deepEqual(warnings, []);
   assert.deepEqual(settings, {
+    ...DEFAULT_GLOBAL_SETTINGS,
     locationCloudIntervalSec: 600,
     locationAppIntervalSec: 60,
     queryVisibleProviders: true,
@@ -52,7 +53,7 @@ test('every key is read from its EVE name', () => {
   assert.equal(locationPollSec(settings), 30);
 });
 
-test('integers outside their range are clamped, with a warning each', () => {
+test('integers outside their range keep the value in force, with a warning each', () => {
   const K = GLOBAL_KEYS;
   const low = readGlobalSettings({
     GlobalSettings: {
@@ -60,18 +61,28 @@ test('integers outside their range are clamped, with a warning each', () => {
       [K.locationAppInterval]: int(K.locationAppInterval, 0),
     },
   });
-  assert.equal(low.settings.locationCloudIntervalSec, 300);
-  assert.equal(low.settings.locationAppIntervalSec, 5);
+  assert.equal(low.settings.locationCloudIntervalSec, 3600, 'the default was in force');
+  assert.equal(low.settings.locationAppIntervalSec, 20);
   assert.equal(low.warnings.length, 2);
   assert.match(
     low.warnings[0]!,
-    /timer\.location\.cloud\.interval: 10 is outside 300\.\.4294967295; using 300/,
+    /timer\.location\.cloud\.interval: 10 is outside 300\.\.4294967295; keeping 3600/,
   );
-  const high = readGlobalSettings({
-    GlobalSettings: { [K.locationAppInterval]: int(K.locationAppInterval, 7200) },
-  });
-  assert.equal(high.settings.locationAppIntervalSec, 3600);
-  assert.equal(high.warnings.length, 1);
+  const inForce = { ...DEFAULT_GLOBAL_SETTINGS, locationAppIntervalSec: 60, probeThreshold: 4 };
+  const high = readGlobalSettings(
+    {
+      GlobalSettings: {
+        [K.locationAppInterval]: int(K.locationAppInterval, 7200),
+        [K.probeThreshold]: int(K.probeThreshold, 0),
+      },
+    },
+    inForce,
+  );
+  assert.equal(high.settings.locationAppIntervalSec, 60, 'the previous value stays');
+  assert.equal(high.settings.probeThreshold, 4);
+  assert.equal(high.warnings.length, 2);
+  // Absent keys are not bad: they take their default, whatever was in force.
+  assert.equal(readGlobalSettings({ GlobalSettings: {} }, inForce).settings.locationAppIntervalSec, 20);
   // Limits themselves are in range.
   const edge = readGlobalSettings({
     GlobalSettings: {
@@ -83,16 +94,19 @@ test('integers outside their range are clamped, with a warning each', () => {
   assert.equal(edge.settings.locationCloudIntervalSec, 0xffffffff);
 });
 
-test('a key of the wrong item type takes the default, with a warning', () => {
+test('a key of the wrong item type keeps the value in force, with a warning', () => {
   const K = GLOBAL_KEYS;
-  const r = readGlobalSettings({
-    GlobalSettings: {
-      [K.queryVisibleProviders]: { ItemType: 1, IntValue: 1, BoolValue: true },
-      [K.locationAppInterval]: { ItemType: 3, StrValue: '60', IntValue: 60 },
+  const r = readGlobalSettings(
+    {
+      GlobalSettings: {
+        [K.queryVisibleProviders]: { ItemType: 1, IntValue: 1, BoolValue: false },
+        [K.locationAppInterval]: { ItemType: 3, StrValue: '60', IntValue: 60 },
+      },
     },
-  });
-  assert.equal(r.settings.queryVisibleProviders, false);
-  assert.equal(r.settings.locationAppIntervalSec, 20);
+    { ...DEFAULT_GLOBAL_SETTINGS, queryVisibleProviders: true, locationAppIntervalSec: 30 },
+  );
+  assert.equal(r.settings.queryVisibleProviders, true);
+  assert.equal(r.settings.locationAppIntervalSec, 30);
   assert.equal(r.warnings.length, 2);
   // No ItemType at all (a hand-written file): the value is taken.
   assert.equal(
