@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { buildOutputs } from '../../src/agent/outputs.js';
 import { IFACE } from '../../src/modemmanager/types.js';
 import { FakeNetlink, link } from '../net/fake-netlink.js';
-import { agentWorld, BEARER0, configAB, MODEM0 } from './harness.js';
+import { agentWorld, BEARER0, configAB, MODEM0, MODEM1 } from './harness.js';
 
 /** modem-a managed and online (adopted on the first look), the agent settled. */
 async function online(opts: { expectationGraceMs?: number } = {}) {
@@ -210,6 +210,24 @@ describe('global settings', () => {
     w.agent.setLocationRefresh(150);
     await w.settle();
     assert.deepEqual(rates(), [10, 150], 'unchanged: no call');
+    await w.close();
+  });
+
+  test('location tracking hands over to the next eligible modem when the tracked one goes away', async () => {
+    const w = agentWorld();
+    const cfg = configAB(true, { AccessPoint: { APN: 'internet' }, LocationTracking: true });
+    const b = cfg.Networks?.[1];
+    if (b) b.LocationTracking = true;
+    w.setConfig(cfg);
+    await w.settle();
+    const enabledOn = () =>
+      w.mm.log.filter((c) => c.member === 'locationSetup' && c.args[2] === true).map((c) => c.args[0]);
+    assert.deepEqual(enabledOn(), [MODEM0], 'the first configured tracking modem');
+    w.mm.edit((t) => {
+      delete t.objects[MODEM0];
+    });
+    await w.settle();
+    assert.deepEqual(enabledOn(), [MODEM0, MODEM1], 'modem-b takes over');
     await w.close();
   });
 });
