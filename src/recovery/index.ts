@@ -1,0 +1,26 @@
+/** Soft recovery of a missing modem: driver rebind through sysfs, ModemManager stop by a checked signal. */
+export {
+  type Bus,
+  type DeviceAddress,
+  pciDeviceName,
+  type RebindTarget,
+  resolveTarget,
+  usbDeviceName,
+} from './address.js';
+export {
+  DEFAULT_FS_TIMEOUT_MS,
+  DEFAULT_ROOTS,
+  nodeRecoveryFs,
+  type PathKind,
+  type RecoveryFs,
+  type RecoveryRoots,
+} from './fs.js';
+export {
+  DEFAULT_REBIND_PAUSE_MS,
+  FALLBACK_DRIVER,
+  type RebindFailure,
+  type RebindOptions,
+  type RebindResult,
+  rebindModemDevice,
+  type SysfsWrite,
+} from './rebind.js';
