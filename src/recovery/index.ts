@@ -16,6 +16,20 @@ export {
   type RecoveryRoots,
 } from './fs.js';
 export {
+  identifyProcess,
+  inspectProcess,
+  MODEMMANAGER_COMM,
+  type ModemManagerProcess,
+  type ProcessIdentity,
+  type ProcessLookup,
+  type ProcessOptions,
+  parseProcStat,
+  type RestartFailure,
+  type RestartOptions,
+  type RestartResult,
+  restartModemManager,
+} from './modemmanager.js';
+export {
   DEFAULT_REBIND_PAUSE_MS,
   FALLBACK_DRIVER,
   type RebindFailure,
