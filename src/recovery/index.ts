@@ -30,6 +30,13 @@ export {
   restartModemManager,
 } from './modemmanager.js';
 export {
+  DEFAULT_MISSING_FOR_MS,
+  type MissingModem,
+  type RecoveryDecision,
+  type RecoverySettings,
+  recoveryDue,
+} from './policy.js';
+export {
   DEFAULT_REBIND_PAUSE_MS,
   FALLBACK_DRIVER,
   type RebindFailure,
