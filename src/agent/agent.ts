@@ -16,7 +16,18 @@ import {
   type PlacedItem,
   SecretStore,
 } from '../modemitems/index.js';
-import { ATTACH, CONNECTION, LOCATION, MODEM, MODES, RADIO, SIGNAL, SIM_SLOT } from '../modemitems/types.js';
+import { isSimLocked, PinMemory } from '../modemitems/sim-pin.js';
+import {
+  ATTACH,
+  CONNECTION,
+  LOCATION,
+  MODEM,
+  MODES,
+  RADIO,
+  SIGNAL,
+  SIM_PIN,
+  SIM_SLOT,
+} from '../modemitems/types.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
 import { IFACE, ModemState } from '../modemmanager/types.js';
@@ -30,7 +41,7 @@ import { Expectations } from './expectations.js';
 import type { ModemFacts, PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 
-const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
+const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, SIM_PIN, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
 /** How long the read that confirms a Connect may take (the grace window covers it otherwise). */
 const VERIFY_TIMEOUT_MS = 5_000;
@@ -73,6 +84,8 @@ export interface AgentView {
   readonly controller: Controller;
   /** Why a modem's (by name) or, under '', the whole desired state could not be rebuilt. */
   readonly modelErrors: ReadonlyMap<string, string>;
+  /** Modems that cannot be acted on for a reason outside the agent (name → why), e.g. a locked SIM. */
+  readonly notices: ReadonlyMap<string, string>;
 }
 
 /**
@@ -94,6 +107,9 @@ export class WwanAgent {
   private names = new Map<string, string>();
   private assigned: ReadonlyMap<string, string> = new Map();
   private readonly secrets = new SecretStore();
+  // ModemManager may report the SIM's new state before the SendPin reply: rebuild after the verdict.
+  private readonly pins = new PinMemory(() => queueMicrotask(() => this.refresh('SIM PIN verdict')));
+  private notices: ReadonlyMap<string, string> = new Map();
   private readonly expectations: Expectations;
   private readonly clock: Clock;
   private netObserver: NetObserver | undefined;
@@ -114,6 +130,7 @@ export class WwanAgent {
       calls: opts.mm.calls,
       view: (name) => this.viewOf(name),
       secrets: (name) => this.secrets.get(name),
+      pins: this.pins,
     });
     const netConfs = opts.netlink
       ? createNetConfigurators({ netlink: opts.netlink, resolvDir: opts.resolvDir })
@@ -183,6 +200,7 @@ export class WwanAgent {
       names: this.names,
       controller: this.controller,
       modelErrors: this.buildErrors,
+      notices: this.notices,
     };
   }
 
@@ -210,6 +228,7 @@ export class WwanAgent {
         physAddrs: this.opts.physAddrs,
         previous: this.assigned,
         secrets: (name) => this.secrets.get(name),
+        pinMemory: this.pins,
         network: this.opts.netlink !== undefined,
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
         ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
@@ -218,6 +237,8 @@ export class WwanAgent {
       this.assigned = model.assigned;
       this.names = new Map(model.names);
       this.noteModelErrors(model.errors);
+      this.noteNotices(model.notices);
+      for (const m of model.inputs) if (m.view && !isSimLocked(m.view)) this.pins.unlocked(m.name);
       const desired = this.controller.state().desired;
       this.controller.setDesired(syncGraph(desired, withKeptClusters(model, desired)), reason);
       this.ensureNetObserver(model.desired);
@@ -239,6 +260,13 @@ export class WwanAgent {
     return this.buildErrors;
   }
 
+  /** Why a modem cannot be acted on (a locked SIM, ...): its ConfigError; logged once per change. */
+  private noteNotices(notices: ReadonlyMap<string, string>): void {
+    for (const [name, why] of notices)
+      if (this.notices.get(name) !== why) this.opts.logger.warn({ modem: name }, why);
+    this.notices = notices;
+  }
+
   private noteModelErrors(errors: ReadonlyMap<string, string>): void {
     for (const [name, why] of errors) {
       if (this.buildErrors.get(name) === why) continue;
@@ -257,7 +285,7 @@ export class WwanAgent {
   /** Folds ModemManager's and the kernel's present state into the current graph. */
   private observe(model: Model, reason: string): void {
     const desired = this.controller.state().desired;
-    const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item);
+    const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item, this.pins);
     const netItems = this.netObserver?.items() ?? [];
     const initial = !this.observedOnce;
     this.observedOnce = true;

@@ -6,15 +6,16 @@
  */
 import type { Controller } from '../../reconciler/controller.js';
 import { keyOf } from '../../reconciler/item.js';
-import { ATTACH, CONNECTION, MODEM, MODES, RADIO, SIM_SLOT } from '../modemitems/types.js';
+import { ATTACH, CONNECTION, MODEM, MODES, RADIO, SIM_PIN, SIM_SLOT } from '../modemitems/types.js';
 
-const order = [CONNECTION, ATTACH, MODES, SIM_SLOT, RADIO];
+const order = [SIM_PIN, CONNECTION, ATTACH, MODES, SIM_SLOT, RADIO];
 
 const friendly: Record<string, string> = {
   [CONNECTION]: 'connect',
   [ATTACH]: 'attach APN',
   [MODES]: 'preferred RATs',
   [SIM_SLOT]: 'SIM slot',
+  [SIM_PIN]: 'SIM PIN',
   [RADIO]: 'radio',
   'net.link': 'network interface',
   'net.address': 'address',

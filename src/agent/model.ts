@@ -8,6 +8,7 @@ import { item, keyOf } from '../../reconciler/item.js';
 import type { ModemSecrets } from '../modemitems/credentials.js';
 import { desiredItems, type ModemInput, type PlacedItem } from '../modemitems/desired.js';
 import { observedItems } from '../modemitems/observe.js';
+import type { PinMemory } from '../modemitems/sim-pin.js';
 import { modems, type Snapshot } from '../modemmanager/snapshot.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
@@ -22,6 +23,8 @@ export interface ModelInput {
   /** The assignment in force (label → modem key), kept where it still matches. */
   readonly previous?: ReadonlyMap<string, string>;
   readonly secrets: (name: string) => ModemSecrets;
+  /** What was done with PINs (the running agent's); plans go without. */
+  readonly pinMemory?: PinMemory;
   /** Whether network items are built (the agent has netlink). */
   readonly network: boolean;
   readonly signalRateSeconds?: number;
@@ -38,6 +41,8 @@ export interface Model {
   readonly desired: readonly PlacedItem[];
   /** Modems whose desired items could not be built (name → why); their items are not in `desired`. */
   readonly errors: ReadonlyMap<string, string>;
+  /** Modems that cannot be acted on for a reason outside the agent (name → why), e.g. a locked SIM. */
+  readonly notices: ReadonlyMap<string, string>;
 }
 
 export function buildModel(input: ModelInput): Model {
@@ -61,7 +66,11 @@ export function buildModel(input: ModelInput): Model {
   const locationModem = networks.find(
     (n) => n.LocationTracking && assigned.has(n.LogicalLabel!),
   )?.LogicalLabel;
-  const { items: desired, errors } = desiredItems({
+  const {
+    items: desired,
+    errors,
+    notices,
+  } = desiredItems({
     radioSilence: input.config.RadioSilence === true,
     modems: inputs,
     ...(locationModem ? { locationModem } : {}),
@@ -69,8 +78,9 @@ export function buildModel(input: ModelInput): Model {
     locationRefreshSeconds: input.locationRefreshSeconds ?? DEFAULT_LOCATION_REFRESH_SECONDS,
     network: input.network,
     secrets: input.secrets,
+    ...(input.pinMemory ? { pinMemory: input.pinMemory } : {}),
   });
-  return { facts, assigned, names, inputs, desired, errors };
+  return { facts, assigned, names, inputs, desired, errors, notices };
 }
 
 /**
@@ -78,9 +88,13 @@ export function buildModel(input: ModelInput): Model {
  * desired item of the same identity (dependencies are structure, not something ModemManager or the
  * kernel can report), so only specs compare.
  */
-export function observedModemItems(model: Model, desiredOf: (key: string) => Item | undefined): PlacedItem[] {
+export function observedModemItems(
+  model: Model,
+  desiredOf: (key: string) => Item | undefined,
+  pins?: PinMemory,
+): PlacedItem[] {
   const present = model.inputs.flatMap((m) => (m.view ? [{ name: m.name, view: m.view }] : []));
-  return observedItems(present, (type, name) => desiredOf(`${type}/${name}`)).map((p) => ({
+  return observedItems(present, (type, name) => desiredOf(`${type}/${name}`), pins).map((p) => ({
     item: withDepsOf(p.item, desiredOf(keyOf(p.item))),
     path: p.path,
   }));

@@ -50,7 +50,8 @@ export function buildOutputs(view: AgentView, facts: OutputFacts = {}): AgentOut
       view.controller,
       fileError ??
         facts.credentialErrors?.get(label) ??
-        (buildError ? `cannot apply the config: ${buildError}` : undefined),
+        (buildError ? `cannot apply the config: ${buildError}` : undefined) ??
+        view.notices.get(label),
     );
     if (!f) {
       const missing = missingNetworkStatus(n);

@@ -67,6 +67,7 @@ export function secretsFromConfig(cfg: WwanConfig, decrypt?: DecryptBlock): Conf
     }
     const blocked = errors.get(label);
     secrets.set(label, {
+      ...(ap.PIN ? { pin: ap.PIN } : {}),
       ...(connection ? { connection } : {}),
       ...(attach ? { attach } : {}),
       ...(blocked ? { blocked } : {}),

@@ -10,6 +10,7 @@ import { plan } from '../../reconciler/plan.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from '../agent/model.js';
 import { secretsFromConfig } from '../agent/secrets.js';
 import { createModemConfigurators, modemPredicates, type PlacedItem } from '../modemitems/index.js';
+import { PinMemory } from '../modemitems/sim-pin.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { netPredicates } from '../netitems/predicates.js';
 import { INTERFACE, LINK } from '../netitems/types.js';
@@ -59,7 +60,12 @@ function planningConfigurators() {
   );
   const netlink = new Proxy({}, { get: () => refuse }) as NetlinkAdapter;
   return {
-    ...createModemConfigurators({ calls: calls as never, view: () => undefined, secrets: () => ({}) }),
+    ...createModemConfigurators({
+      calls: calls as never,
+      view: () => undefined,
+      secrets: () => ({}),
+      pins: new PinMemory(),
+    }),
     ...createNetConfigurators({ netlink, resolvDir: '/nonexistent' }),
   };
 }
@@ -126,6 +132,7 @@ export function planFor(config: WwanConfig, obs: Observation, settings: PlanSett
     network,
     ...settings,
   });
+  for (const [name, why] of model.notices) warnings.push(`${name}: ${why}`);
   const built = graphOf('desired', model.desired);
   const desiredOf = (k: string) => built.nodes.get(k)?.item;
   const observed = observedModemItems(model, desiredOf);

@@ -26,6 +26,7 @@ export const MMError = {
   MeUnknown: `${PREFIX}.MobileEquipment.Unknown`,
   SimNotInserted: `${PREFIX}.MobileEquipment.SimNotInserted`,
   SimPin: `${PREFIX}.MobileEquipment.SimPin`,
+  SimPuk: `${PREFIX}.MobileEquipment.SimPuk`,
   IncorrectPassword: `${PREFIX}.MobileEquipment.IncorrectPassword`,
   NoNetwork: `${PREFIX}.MobileEquipment.NoNetwork`,
   NetworkTimeout: `${PREFIX}.MobileEquipment.NetworkTimeout`,

@@ -705,9 +705,27 @@ export class Modem {
   // ---- SIM ---------------------------------------------------------------------------------
 
   #newSim(spec: SimSpec, active: boolean): SimCard {
-    const sim = new SimCard(this.#host.allocSimPath(), spec, active, () => this.#unlocked());
+    const sim = new SimCard(
+      this.#host.allocSimPath(),
+      spec,
+      active,
+      () => this.#unlocked(),
+      (left) => this.#wrongPin(spec, left),
+    );
     this.#host.exportObject(sim.path, [sim.iface]);
     return sim;
+  }
+
+  /** UnlockRetries as a modem reports them for a locked SIM (none when the spec says MM cannot tell). */
+  #unlockRetries(spec: SimSpec, pinLeft: number): Record<number, number> {
+    return spec.pinRetries === null ? {} : { [ModemLock.SIM_PIN]: pinLeft, [ModemLock.SIM_PUK]: 10 };
+  }
+
+  #wrongPin(spec: SimSpec, left: number): void {
+    this.ifaces.modem.update({
+      UnlockRequired: left > 0 ? ModemLock.SIM_PIN : ModemLock.SIM_PUK,
+      UnlockRetries: this.#unlockRetries(spec, left),
+    });
   }
 
   #unlocked(): void {
@@ -802,7 +820,7 @@ export class Modem {
       Ports: ports,
       EquipmentIdentifier: imei,
       UnlockRequired: sim ? (sim.locked ? ModemLock.SIM_PIN : ModemLock.NONE) : ModemLock.UNKNOWN,
-      UnlockRetries: sim?.locked ? { [ModemLock.SIM_PIN]: 3, [ModemLock.SIM_PUK]: 10 } : {},
+      UnlockRetries: sim?.locked ? this.#unlockRetries(sim.spec, sim.pinRetries) : {},
       State: ModemState.UNKNOWN,
       StateFailedReason: sim ? ModemStateFailedReason.NONE : ModemStateFailedReason.SIM_MISSING,
       AccessTechnologies: 0,

@@ -10,11 +10,19 @@ export class SimCard {
   readonly spec: SimSpec;
   readonly iface: SimInterface;
   #locked: boolean;
+  #retries: number;
 
-  constructor(path: string, spec: SimSpec, active: boolean, onUnlock: () => void) {
+  constructor(
+    path: string,
+    spec: SimSpec,
+    active: boolean,
+    onUnlock: () => void,
+    onWrongPin: (retriesLeft: number) => void = () => {},
+  ) {
     this.path = path;
     this.spec = spec;
     this.#locked = spec.pin !== undefined;
+    this.#retries = spec.pinRetries ?? 3;
     const esim = spec.type === 'esim';
     this.iface = makeInterface(
       simSpec,
@@ -41,7 +49,12 @@ export class SimCard {
         SendPin: (pin: string) => {
           if (!this.#locked)
             throw mmError(MMError.WrongState, 'Cannot send PIN: device is not SIM-PIN locked');
-          if (pin !== this.spec.pin) throw mmError(MMError.IncorrectPassword, 'Incorrect password');
+          if (this.#retries <= 0) throw mmError(MMError.SimPuk, 'SIM PUK required');
+          if (pin !== this.spec.pin) {
+            this.#retries--;
+            onWrongPin(this.#retries);
+            throw mmError(MMError.IncorrectPassword, 'Incorrect password');
+          }
           this.#locked = false;
           onUnlock();
         },
@@ -51,6 +64,11 @@ export class SimCard {
 
   get locked(): boolean {
     return this.#locked;
+  }
+
+  /** PIN tries left; 0 means PUK-locked. */
+  get pinRetries(): number {
+    return this.#retries;
   }
 
   /** Unlocks with `pin`; false when the PIN is wrong. */

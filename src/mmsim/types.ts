@@ -23,6 +23,11 @@ export interface SimSpec {
   readonly emergencyNumbers?: readonly string[];
   /** When set, the SIM starts PIN-locked (Modem.State LOCKED, UnlockRequired SIM_PIN). */
   readonly pin?: string;
+  /**
+   * PIN tries left (default 3): each wrong SendPin takes one, and none left locks the SIM for its
+   * PUK. null: ModemManager does not report them (UnlockRetries stays empty), as some modems.
+   */
+  readonly pinRetries?: number | null;
 }
 
 export interface NetworkSpec {

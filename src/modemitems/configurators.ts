@@ -6,7 +6,7 @@
 import type { Configurator, Item, Json, OpContext, Predicates } from '../../reconciler/api.js';
 import { PermanentError } from '../../reconciler/api.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
-import { classify } from '../modemmanager/errors.js';
+import { classify, MMError, ModemManagerError } from '../modemmanager/errors.js';
 import type { ModemView } from '../modemmanager/snapshot.js';
 import {
   BearerAllowedAuth,
@@ -15,7 +15,8 @@ import {
   ModemPowerState,
   ModemState,
 } from '../modemmanager/types.js';
-import type { ModemSecrets } from './credentials.js';
+import { type ModemSecrets, pinDigest } from './credentials.js';
+import type { PinMemory } from './sim-pin.js';
 import type {
   AttachSpec,
   AuthProtocol,
@@ -25,15 +26,18 @@ import type {
   ModesSpec,
   RadioSpec,
   SignalSpec,
+  SimPinSpec,
   SimSlotSpec,
 } from './types.js';
-import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SIGNAL, SIM_SLOT } from './types.js';
+import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SIGNAL, SIM_PIN, SIM_SLOT } from './types.js';
 
 export interface ModemAccess {
   readonly calls: ModemManagerCalls;
   /** The modem's current view by item name; undefined when it is absent. */
   view(name: string): ModemView | undefined;
   secrets(name: string): ModemSecrets;
+  /** What was done with PINs: SendPin records here what it sent and what the SIM rejected. */
+  readonly pins: PinMemory;
 }
 
 export const modemPredicates: Predicates = {
@@ -183,6 +187,32 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
       timeoutMs: 90_000,
     },
   );
+  // SendPin to the modem's own SIM, once per item (a rejection is permanent: never retried, and the
+  // memory keeps the PIN from being desired again until the config's PIN changes).
+  const sendPin = async (it: Item<SimPinSpec>, ctx: OpContext): Promise<void> => {
+    const sim = access.view(it.name)?.sim;
+    if (!sim) throw new ModemGone(`modem ${it.name} or its SIM is not present in ModemManager`);
+    const pin = access.secrets(it.name).pin;
+    if (!pin || pinDigest(pin) !== it.spec.pin) throw new PermanentError('the PIN in the config changed');
+    access.pins.noteSent(it.name, it.spec.pin);
+    try {
+      await access.calls.sendPin(sim.path, pin, opts(ctx));
+      access.pins.noteAccepted(it.name, it.spec.pin);
+    } catch (e) {
+      if (e instanceof ModemManagerError && e.errorName === MMError.IncorrectPassword) {
+        access.pins.noteRejected(it.name, it.spec.pin);
+        const p = new PermanentError(`the SIM rejected the PIN: ${errorText(e)}`);
+        p.cause = e;
+        throw p;
+      }
+      rethrow(e);
+    }
+  };
+  const simPin: Configurator<SimPinSpec> = {
+    create: sendPin,
+    modify: (_o, it, ctx) => sendPin(it, ctx),
+    delete: () => {},
+  };
   const modes = setting<ModesSpec>((path, it, ctx) =>
     access.calls.setCurrentModes(path, it.spec.allowed, it.spec.preferred, opts(ctx)),
   );
@@ -250,6 +280,7 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
   return {
     [RADIO]: radio as Configurator<never>,
     [SIM_SLOT]: simSlot as Configurator<never>,
+    [SIM_PIN]: simPin as Configurator<never>,
     [MODES]: modes as Configurator<never>,
     [ATTACH]: attach as Configurator<never>,
     [CONNECTION]: connection as Configurator<never>,

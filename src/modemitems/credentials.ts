@@ -19,6 +19,8 @@ export interface Credentials {
 export interface ModemSecrets {
   readonly connection?: Credentials;
   readonly attach?: Credentials;
+  /** The SIM PIN (AccessPoint.PIN, an extension of ours). */
+  readonly pin?: string;
   /**
    * Why the credentials the config gives cannot be used (e.g. they do not decrypt): the modem must
    * not attach or connect without them, as EVE's agent blocks its connection attempts.
@@ -45,6 +47,11 @@ export function credentialsDigest(c: Credentials | undefined): string {
     .update(password)
     .digest('hex')
     .slice(0, 16);
+}
+
+/** A keyed digest of a SIM PIN ('' for none), as credentialsDigest for a login. */
+export function pinDigest(pin: string | undefined): string {
+  return pin ? createHmac('sha256', processKey).update('pin\0').update(pin).digest('hex').slice(0, 16) : '';
 }
 
 /** Secrets by modem item name; replaced as a whole when the config changes. */

@@ -9,8 +9,10 @@ import { BearerIpMethod, type IpConfig, ModemState } from '../modemmanager/types
 import { type FamilySettings, interfaceItems } from '../netitems/builders.js';
 import { INTERFACE, LINK } from '../netitems/types.js';
 import type { WwanNetworkConfig } from '../schemas/types.generated.js';
-import { credentialsDigest, type ModemSecrets } from './credentials.js';
+import { credentialsDigest, type ModemSecrets, pinDigest } from './credentials.js';
 import { chooseModes, type Rat } from './modes.js';
+import { radioSpec } from './observe.js';
+import { PinMemory, pinDecision } from './sim-pin.js';
 import {
   ATTACH,
   type AttachSpec,
@@ -26,8 +28,10 @@ import {
   RADIO,
   type RadioSpec,
   SIGNAL,
+  SIM_PIN,
   SIM_SLOT,
   type SignalSpec,
+  type SimPinSpec,
   type SimSlotSpec,
 } from './types.js';
 
@@ -49,6 +53,8 @@ export interface DesiredInput {
   /** GPS refresh rate of the location-tracking modem, in seconds. */
   readonly locationRefreshSeconds: number;
   readonly secrets: (name: string) => ModemSecrets;
+  /** What was done with PINs (the agent's); without it, a plan assumes nothing was sent yet. */
+  readonly pinMemory?: PinMemory;
   /** Build the network items of connected modems (false when the agent has no netlink). */
   readonly network: boolean;
 }
@@ -60,6 +66,8 @@ export interface DesiredItems {
    * kernel would refuse. Their items are left out; every other modem's are unaffected.
    */
   readonly errors: ReadonlyMap<string, string>;
+  /** Modems that cannot be acted on for a reason that is not an error of ours (name → why), e.g. a locked SIM. */
+  readonly notices: ReadonlyMap<string, string>;
 }
 
 export interface PlacedItem {
@@ -80,17 +88,18 @@ const radioOnDep = (name: string, why: string): Dependency => ({
 export function desiredItems(input: DesiredInput): DesiredItems {
   const out: PlacedItem[] = [];
   const errors = new Map<string, string>();
+  const notices = new Map<string, string>();
   for (const m of input.modems) {
     // One modem's bad data must not take the others down: its items are dropped as a whole.
     const start = out.length;
     try {
-      modemItems(input, m, out);
+      modemItems(input, m, out, notices);
     } catch (err) {
       out.length = start;
       errors.set(m.name, err instanceof Error ? err.message : String(err));
     }
   }
-  return { items: out, errors };
+  return { items: out, errors, notices };
 }
 
 /** Location and signal measurement: wanted from every managed modem, connected or not. */
@@ -116,13 +125,37 @@ function addTelemetry(input: DesiredInput, m: ModemInput, at: (it: Item) => void
   );
 }
 
-function modemItems(input: DesiredInput, m: ModemInput, out: PlacedItem[]): void {
+function modemItems(
+  input: DesiredInput,
+  m: ModemInput,
+  out: PlacedItem[],
+  notices: Map<string, string>,
+): void {
   const at = (it: Item, ...sub: string[]) => out.push({ item: it, path: [m.name, ...sub] });
   const managed = !!m.config && !input.radioSilence;
-  at(item<RadioSpec>({ type: RADIO, name: m.name, spec: { on: managed }, deps: [modemDep(m.name)] }));
+  const secrets = input.secrets(m.name);
+  const radioDeps = [modemDep(m.name)];
+  // A locked SIM: everything on the modem waits for the PIN, sent only when that is safe
+  // (sim-pin.ts). When it is not, nothing can be done with the modem: its radio is left as it is,
+  // nothing else is wanted, and the reason is the modem's notice (its ConfigError).
+  const digest = pinDigest(secrets.pin);
+  const pin =
+    managed && m.view ? pinDecision(m.name, m.view, digest, input.pinMemory ?? new PinMemory()) : undefined;
+  if (pin?.locked && !pin.send) {
+    notices.set(m.name, pin.why);
+    at(item({ type: RADIO, name: m.name, spec: radioSpec(m.view!), deps: radioDeps }));
+    return;
+  }
+  if (pin?.locked) {
+    at(item<SimPinSpec>({ type: SIM_PIN, name: m.name, spec: { pin: digest }, deps: [modemDep(m.name)] }));
+    radioDeps.push({
+      ref: { type: SIM_PIN, name: m.name },
+      description: 'the SIM is PIN-locked: the PIN is sent first',
+    });
+  }
+  at(item<RadioSpec>({ type: RADIO, name: m.name, spec: { on: managed }, deps: radioDeps }));
   if (!managed || !m.config) return;
   const ap = m.config.AccessPoint ?? {};
-  const secrets = input.secrets(m.name);
   const connDeps: Dependency[] = [radioOnDep(m.name, 'a connection needs the radio on')];
 
   if ((ap.SIMSlot ?? 0) > 0) {

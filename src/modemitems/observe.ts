@@ -16,6 +16,7 @@ import {
   type VarDict,
 } from '../modemmanager/types.js';
 import { connectedBearer, type PlacedItem } from './desired.js';
+import { PinMemory } from './sim-pin.js';
 import {
   ATTACH,
   type AttachSpec,
@@ -32,7 +33,9 @@ import {
   RADIO,
   type RadioSpec,
   SIGNAL,
+  SIM_PIN,
   SIM_SLOT,
+  type SimPinSpec,
 } from './types.js';
 
 export interface ObservedModem {
@@ -43,7 +46,11 @@ export interface ObservedModem {
 /** Desired specs by item key (`type/name`), to project observations onto. */
 export type DesiredLookup = (type: string, name: string) => Item | undefined;
 
-export function observedItems(modems: readonly ObservedModem[], desired: DesiredLookup): PlacedItem[] {
+export function observedItems(
+  modems: readonly ObservedModem[],
+  desired: DesiredLookup,
+  pins: PinMemory = new PinMemory(),
+): PlacedItem[] {
   const out: PlacedItem[] = [];
   for (const { name, view } of modems) {
     const at = (it: Item) => out.push({ item: it, path: [name] });
@@ -59,6 +66,10 @@ export function observedItems(modems: readonly ObservedModem[], desired: Desired
     );
     at(item({ type: RADIO, name, spec: radioSpec(view) }));
     if (desired(SIM_SLOT, name)) at(item({ type: SIM_SLOT, name, spec: { slot: m.PrimarySimSlot || 1 } }));
+    // The PIN is in place once the SIM took it, until ModemManager reports the SIM unlocked (the
+    // item is then no longer wanted): never sent twice while that report is on its way.
+    const wantPin = desired(SIM_PIN, name)?.spec as SimPinSpec | undefined;
+    if (wantPin && pins.wasAccepted(name, wantPin.pin)) at(item({ type: SIM_PIN, name, spec: wantPin }));
     const wantModes = desired(MODES, name);
     if (wantModes && m.CurrentModes) {
       at(item({ type: MODES, name, spec: { allowed: m.CurrentModes[0], preferred: m.CurrentModes[1] } }));
@@ -102,7 +113,7 @@ export function observedItems(modems: readonly ObservedModem[], desired: Desired
  * The radio as observed: on (powered and enabled, or on its way), off (low power or off), or neither
  * (powered but disabled), which differs from both wanted states so either gets acted on.
  */
-function radioSpec(view: ModemView): RadioSpec | { readonly on: false; readonly powered: true } {
+export function radioSpec(view: ModemView): RadioSpec | { readonly on: false; readonly powered: true } {
   if (radioOn(view)) return { on: true };
   const s = view.modem.State ?? ModemState.Unknown;
   if (view.modem.PowerState === ModemPowerState.On && s <= ModemState.Disabled)

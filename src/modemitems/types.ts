@@ -11,6 +11,8 @@ export const MODEM = 'mm.modem';
 export const RADIO = 'mm.radio';
 /** The primary SIM slot (only when the config names one). */
 export const SIM_SLOT = 'mm.sim-slot';
+/** The SIM PIN sent to the modem's PIN-locked SIM (only while it is locked and sending is safe). */
+export const SIM_PIN = 'mm.sim-pin';
 /** Allowed and preferred access technologies (only when the config prefers some). */
 export const MODES = 'mm.modes';
 /** The initial EPS (attach) bearer settings (only when the config has an attach APN). */
@@ -31,6 +33,9 @@ export type ModemSpec = {
 export type RadioSpec = { readonly on: boolean };
 
 export type SimSlotSpec = { readonly slot: number };
+
+/** `pin`: the keyed digest of the PIN (modemitems/credentials.ts), never the PIN. */
+export type SimPinSpec = { readonly pin: string };
 
 export type ModesSpec = { readonly allowed: number; readonly preferred: number };
 

@@ -96,6 +96,10 @@ export interface CellularAccessPoint {
 SIMSlot?: number
 Activated?: boolean
 /**
+ * An extension of mmagent-ts (EVE has no such field; EVE's Go readers ignore it): the SIM PIN, 4 to 8 digits, sent to the modem's own SIM while it is PIN-locked and at least 2 tries are left (docs/agent.md). A secret: redacted in logs, a keyed digest in item specs.
+ */
+PIN?: string
+/**
  * Access point name: at most 100 octets per 3GPP TS 23.003.
  */
 APN?: string

@@ -66,7 +66,7 @@ test('the digest is no prefix of any unkeyed digest of the secret', () => {
 });
 
 test('the module exports no key material', () => {
-  assert.deepEqual(Object.keys(credentials).sort(), ['SecretStore', 'credentialsDigest']);
+  assert.deepEqual(Object.keys(credentials).sort(), ['SecretStore', 'credentialsDigest', 'pinDigest']);
 });
 
 test('two processes give different digests for the same password (the key is per process)', async () => {
@@ -81,4 +81,14 @@ test('two processes give different digests for the same password (the key is per
   assert.notEqual(a, b);
   assert.notEqual(a, here);
   assert.notEqual(b, here);
+});
+
+test('a PIN digest: keyed, never the PIN, distinct from a login digest of the same digits', () => {
+  assert.equal(credentials.pinDigest(undefined), '');
+  const d = credentials.pinDigest('1234');
+  assert.match(d, /^[0-9a-f]{16}$/);
+  assert.equal(d, credentials.pinDigest('1234'));
+  assert.notEqual(d, credentials.pinDigest('1235'));
+  assert.notEqual(d, credentialsDigest({ user: '', password: '1234' }));
+  for (const u of unkeyedCandidates('', '1234')) assert.ok(!u.startsWith(d));
 });
