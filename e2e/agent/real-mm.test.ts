@@ -4,6 +4,7 @@
  * device route), then unplug (status: modem not found) and replug (connected and configured again).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { RealModemManager } from '../harness/real-mm.js';
 import { skipUnless } from '../harness/require.js';
@@ -159,6 +160,71 @@ test('mmagent run --pubsub against the real ModemManager: a Python peer publishe
       },
     );
   } finally {
+    await mm.stop();
+  }
+});
+
+test('SIM PIN on the real ModemManager: a wrong PIN is sent once and never again; the right one unlocks and connects', async (t) => {
+  if (
+    skipUnless(t, {
+      root: true,
+      commands: ['dbus-daemon', 'dbus-monitor', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
+    })
+  )
+    return;
+  const mm = await RealModemManager.start({ mmLogLevel: 'INFO', atsimEnv: { ATSIM_PIN: '1234' } });
+  // SendPin calls as the bus carries them, seen by dbus-monitor (not by the agent's own account).
+  const monitor = spawn(
+    'dbus-monitor',
+    [
+      '--address',
+      mm.busAddress,
+      "type='method_call',interface='org.freedesktop.ModemManager1.Sim',member='SendPin'",
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let monitored = '';
+  monitor.stdout?.on('data', (d: Buffer) => {
+    monitored += d.toString();
+  });
+  const sendPins = () => (monitored.match(/member=SendPin/g) ?? []).length;
+  try {
+    const cfg = (pin: string) => ({
+      DPCKey: 'real-mm-pin',
+      DPCTimestamp: '2026-12-03T10:00:00Z',
+      RSConfigTimestamp: '0001-01-01T00:00:00Z',
+      Networks: [
+        network('modem-1', 'wwan0', {
+          AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4', PIN: pin },
+        }),
+      ],
+    });
+    await withAgentOn({ busAddress: mm.busAddress, config: cfg('0000'), tuns: ['wwan0'] }, async (w) => {
+      const st = await w.waitStatus(
+        (s) =>
+          /rejected this PIN/.test(s.Networks?.find((n) => n.LogicalLabel === 'modem-1')?.ConfigError ?? ''),
+        'the wrong PIN rejected by the real ModemManager',
+        60_000,
+      );
+      t.diagnostic(`status: ${st.Networks?.[0]?.ConfigError}`);
+      await w.settle(2000);
+      assert.equal(sendPins(), 1, 'the wrong PIN went on the bus once');
+      await w.writeConfig(cfg('1234'));
+      await w.waitStatus(
+        (s) =>
+          (s.Networks ?? []).some(
+            (n) =>
+              n.LogicalLabel === 'modem-1' &&
+              n.Module.OpMode === 'online-and-connected' &&
+              n.IPSettings.Address,
+          ),
+        'unlocked and online',
+        90_000,
+      );
+      assert.equal(sendPins(), 2, 'the right PIN once');
+    });
+  } finally {
+    monitor.kill();
     await mm.stop();
   }
 });
