@@ -15,12 +15,16 @@ import type { DnsTarget, ProbeOptions, ProbeResult } from './types.js';
 
 export type UdpSocketFactory = (opts: SocketOptions) => Socket;
 
-export function probeDns(
-  t: DnsTarget,
-  o: ProbeOptions,
-  createUdp: UdpSocketFactory = createSocket,
-): Promise<ProbeResult> {
-  const what = `dns query to ${hostPort(t.server, DNS_PORT)}`;
+export interface DnsDeps {
+  readonly createUdp?: UdpSocketFactory | undefined;
+  /** The server's port: 53, except in tests that cannot bind a privileged port. */
+  readonly port?: number | undefined;
+}
+
+export function probeDns(t: DnsTarget, o: ProbeOptions, deps: DnsDeps = {}): Promise<ProbeResult> {
+  const createUdp = deps.createUdp ?? createSocket;
+  const port = deps.port ?? DNS_PORT;
+  const what = `dns query to ${hostPort(t.server, port)}`;
   const fail = (error: string): ProbeResult => ({ ok: false, target: t, error: `${what}: ${error}` });
   return attempt<ProbeResult>(
     {
@@ -40,7 +44,7 @@ export function probeDns(
         if (answersQuery(msg, id)) finish({ ok: true, target: t, rttMs: performance.now() - started });
       });
       socket.bind({ address: o.source, port: 0 }, () => {
-        socket.connect(DNS_PORT, t.server, () => {
+        socket.connect(port, t.server, () => {
           started = performance.now();
           socket.send(query, (err) => {
             if (err) finish(fail(describe(err)));

@@ -14,6 +14,8 @@ import { invalidReason, targetAddress } from './validate.js';
 export interface ProbeDeps {
   readonly connectTcp?: TcpConnect;
   readonly createUdp?: UdpSocketFactory;
+  /** The DNS server port: 53 unless a test that cannot bind a privileged port says otherwise. */
+  readonly dnsPort?: number;
   readonly loadIcmp?: () => AddonLoad;
 }
 
@@ -32,7 +34,7 @@ export function createProber(deps: ProbeDeps = {}): Prober {
         case 'tcp':
           return await probeTcp(t, o, deps.connectTcp);
         case 'dns':
-          return await probeDns(t, o, deps.createUdp);
+          return await probeDns(t, o, { createUdp: deps.createUdp, port: deps.dnsPort });
         case 'icmp':
           return await probeIcmp(t, o, deps.loadIcmp ?? loadIcmpAddon);
       }
