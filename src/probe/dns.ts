@@ -43,14 +43,28 @@ export function probeDns(t: DnsTarget, o: ProbeOptions, deps: DnsDeps = {}): Pro
       socket.on('message', (msg) => {
         if (answersQuery(msg, id)) finish({ ok: true, target: t, rttMs: performance.now() - started });
       });
-      socket.bind({ address: o.source, port: 0 }, () => {
-        socket.connect(port, t.server, () => {
-          started = performance.now();
-          socket.send(query, (err) => {
-            if (err) finish(fail(describe(err)));
-          });
-        });
-      });
+      // Callbacks run outside attempt()'s try: a throw there would be uncaught, so each catches.
+      const guarded = (step: () => void) => {
+        try {
+          step();
+        } catch (err) {
+          finish(fail(describe(err)));
+        }
+      };
+      socket.bind({ address: o.source, port: 0 }, () =>
+        guarded(() =>
+          // connect() hands its error (EINVAL for a blackhole route) to this callback, not to 'error'.
+          socket.connect(port, t.server, (err?: Error) =>
+            guarded(() => {
+              if (err) return finish(fail(describe(err)));
+              started = performance.now();
+              socket.send(query, (sendErr) => {
+                if (sendErr) finish(fail(describe(sendErr)));
+              });
+            }),
+          ),
+        ),
+      );
       return () => {
         socket.removeAllListeners('message');
         socket.on('error', () => undefined);

@@ -254,3 +254,12 @@ test('probeInOrder over real sockets: a refused TCP, then a DNS reply wins; ICMP
   assert.equal(icmpLoaded, false);
   await responder.close();
 });
+
+test('DNS: a connect error (broadcast without SO_BROADCAST: EACCES) is a result at once, not a crash', async () => {
+  // Node hands a UDP connect() error to the connect callback, not to 'error'; sending after it would
+  // throw from a callback and end the process.
+  const before = await liveResources();
+  const r = await createProber().probeTarget({ kind: 'dns', server: '255.255.255.255' }, opts());
+  assert.equal(!r.ok && r.error, 'dns query to 255.255.255.255:53: connect: permission denied');
+  assert.deepEqual(await liveResources(), before);
+});
