@@ -16,6 +16,7 @@ import {
   type PlacedItem,
   SecretStore,
 } from '../modemitems/index.js';
+import { SCAN_PERIOD_MS, ScanTracker, scanRound } from '../modemitems/scan.js';
 import { isSimLocked, PinMemory } from '../modemitems/sim-pin.js';
 import {
   ATTACH,
@@ -24,13 +25,14 @@ import {
   MODEM,
   MODES,
   RADIO,
+  SCAN,
   SIGNAL,
   SIM_PIN,
   SIM_SLOT,
 } from '../modemitems/types.js';
 import type { ModemManagerCalls } from '../modemmanager/calls.js';
 import type { ModemView, Snapshot } from '../modemmanager/snapshot.js';
-import { IFACE, ModemState } from '../modemmanager/types.js';
+import { IFACE, ModemState, type VarDict } from '../modemmanager/types.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { createNetObserver, type NetObserver } from '../netitems/observer.js';
 import { netPredicates } from '../netitems/predicates.js';
@@ -41,7 +43,18 @@ import { Expectations } from './expectations.js';
 import type { ModemFacts, PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 
-const MM_TYPES = new Set([MODEM, RADIO, SIM_SLOT, SIM_PIN, MODES, ATTACH, CONNECTION, LOCATION, SIGNAL]);
+const MM_TYPES = new Set([
+  MODEM,
+  RADIO,
+  SIM_SLOT,
+  SIM_PIN,
+  MODES,
+  ATTACH,
+  CONNECTION,
+  LOCATION,
+  SIGNAL,
+  SCAN,
+]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
 /** How long the read that confirms a Connect may take (the grace window covers it otherwise). */
 const VERIFY_TIMEOUT_MS = 5_000;
@@ -86,6 +99,8 @@ export interface AgentView {
   readonly modelErrors: ReadonlyMap<string, string>;
   /** Modems that cannot be acted on for a reason outside the agent (name → why), e.g. a locked SIM. */
   readonly notices: ReadonlyMap<string, string>;
+  /** The last visible-provider scan of a modem (ModemManager's dicts), while scanning is on. */
+  visibleNetworks(name: string): readonly VarDict[] | undefined;
 }
 
 /**
@@ -110,6 +125,13 @@ export class WwanAgent {
   // ModemManager may report the SIM's new state before the SendPin reply: rebuild after the verdict.
   private readonly pins = new PinMemory(() => queueMicrotask(() => this.refresh('SIM PIN verdict')));
   private notices: ReadonlyMap<string, string> = new Map();
+  private readonly scans = new ScanTracker({
+    onResult: () => this.opts.onChange?.(),
+    onError: (name, err) => this.opts.logger.warn({ modem: name, err }, 'visible-provider scan failed'),
+  });
+  /** When visible-provider scanning was switched on (the clock's time); undefined: off. */
+  private scanSince: number | undefined;
+  private scanTimer: unknown;
   private readonly expectations: Expectations;
   private readonly clock: Clock;
   private netObserver: NetObserver | undefined;
@@ -131,6 +153,7 @@ export class WwanAgent {
       view: (name) => this.viewOf(name),
       secrets: (name) => this.secrets.get(name),
       pins: this.pins,
+      scans: this.scans,
     });
     const netConfs = opts.netlink
       ? createNetConfigurators({ netlink: opts.netlink, resolvDir: opts.resolvDir })
@@ -174,6 +197,29 @@ export class WwanAgent {
     this.refresh('config changed');
   }
 
+  /**
+   * Visible-provider scanning (`wwan.query.visible.providers`): on, every managed modem is scanned at
+   * once and then every hour (a new round each period); off, scans stop and their results go.
+   */
+  setScanning(on: boolean): void {
+    if (on === (this.scanSince !== undefined)) return;
+    this.scanSince = on ? this.clock.now() : undefined;
+    this.scheduleScanRound();
+    this.refresh(on ? 'visible-provider scanning on' : 'visible-provider scanning off');
+  }
+
+  private scheduleScanRound(): void {
+    if (this.scanTimer !== undefined) this.clock.clearTimeout(this.scanTimer);
+    this.scanTimer = undefined;
+    if (this.scanSince === undefined || this.stopped) return;
+    const next = this.scanSince + (scanRound(this.scanSince, this.clock.now()) + 1) * SCAN_PERIOD_MS;
+    this.scanTimer = this.clock.setTimeout(() => {
+      this.scanTimer = undefined;
+      this.scheduleScanRound();
+      this.refresh('visible-provider scan round');
+    }, next - this.clock.now());
+  }
+
   /** The tracking modem's GPS refresh rate (global config timer.location.*); a change is a modify. */
   setLocationRefresh(seconds: number): void {
     if (seconds === this.locationRefreshSeconds) return;
@@ -201,6 +247,7 @@ export class WwanAgent {
       controller: this.controller,
       modelErrors: this.buildErrors,
       notices: this.notices,
+      visibleNetworks: (name) => this.scans.visible(name),
     };
   }
 
@@ -208,6 +255,8 @@ export class WwanAgent {
     this.stopped = true;
     this.offSnapshot();
     if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
+    if (this.scanTimer !== undefined) this.clock.clearTimeout(this.scanTimer);
+    for (const name of this.scans.names()) this.scans.stop(name);
     this.netObserver?.close();
     await this.controller.stop();
   }
@@ -232,6 +281,7 @@ export class WwanAgent {
         network: this.opts.netlink !== undefined,
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
         ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
+        ...(this.scanSince !== undefined ? { scanRound: scanRound(this.scanSince, this.clock.now()) } : {}),
       });
       this.facts = [...model.facts];
       this.assigned = model.assigned;
@@ -239,6 +289,9 @@ export class WwanAgent {
       this.noteModelErrors(model.errors);
       this.noteNotices(model.notices);
       for (const m of model.inputs) if (m.view && !isSimLocked(m.view)) this.pins.unlocked(m.name);
+      // A modem that went away is scanned afresh when it comes back (EVE scans an added modem).
+      const present = new Set(model.inputs.flatMap((m) => (m.view ? [m.name] : [])));
+      for (const name of this.scans.names()) if (!present.has(name)) this.scans.stop(name);
       const desired = this.controller.state().desired;
       this.controller.setDesired(syncGraph(desired, withKeptClusters(model, desired)), reason);
       this.ensureNetObserver(model.desired);
@@ -285,7 +338,10 @@ export class WwanAgent {
   /** Folds ModemManager's and the kernel's present state into the current graph. */
   private observe(model: Model, reason: string): void {
     const desired = this.controller.state().desired;
-    const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item, this.pins);
+    const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item, {
+      pins: this.pins,
+      scans: this.scans,
+    });
     const netItems = this.netObserver?.items() ?? [];
     const initial = !this.observedOnce;
     this.observedOnce = true;

@@ -7,7 +7,7 @@ import type { Item } from '../../reconciler/api.js';
 import { item, keyOf } from '../../reconciler/item.js';
 import type { ModemSecrets } from '../modemitems/credentials.js';
 import { desiredItems, type ModemInput, type PlacedItem } from '../modemitems/desired.js';
-import { observedItems } from '../modemitems/observe.js';
+import { type ActionMemory, observedItems } from '../modemitems/observe.js';
 import type { PinMemory } from '../modemitems/sim-pin.js';
 import { modems, type Snapshot } from '../modemmanager/snapshot.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
@@ -30,6 +30,8 @@ export interface ModelInput {
   readonly signalRateSeconds?: number;
   /** GPS refresh rate of the location-tracking modem (default 10 s, EVE's with default settings). */
   readonly locationRefreshSeconds?: number;
+  /** The visible-provider scan round; undefined: scanning is off. */
+  readonly scanRound?: number;
 }
 
 export interface Model {
@@ -79,6 +81,7 @@ export function buildModel(input: ModelInput): Model {
     network: input.network,
     secrets: input.secrets,
     ...(input.pinMemory ? { pinMemory: input.pinMemory } : {}),
+    ...(input.scanRound !== undefined ? { scanRound: input.scanRound } : {}),
   });
   return { facts, assigned, names, inputs, desired, errors, notices };
 }
@@ -91,10 +94,10 @@ export function buildModel(input: ModelInput): Model {
 export function observedModemItems(
   model: Model,
   desiredOf: (key: string) => Item | undefined,
-  pins?: PinMemory,
+  memory?: ActionMemory,
 ): PlacedItem[] {
   const present = model.inputs.flatMap((m) => (m.view ? [{ name: m.name, view: m.view }] : []));
-  return observedItems(present, (type, name) => desiredOf(`${type}/${name}`), pins).map((p) => ({
+  return observedItems(present, (type, name) => desiredOf(`${type}/${name}`), memory).map((p) => ({
     item: withDepsOf(p.item, desiredOf(keyOf(p.item))),
     path: p.path,
   }));

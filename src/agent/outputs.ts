@@ -14,7 +14,7 @@ import type {
 } from '../schemas/types.generated.js';
 import { locationInfo } from '../wwan/location.js';
 import { networkMetrics } from '../wwan/metrics.js';
-import { lookupsFrom, missingNetworkStatus, networkStatus } from '../wwan/status.js';
+import { lookupsFrom, missingNetworkStatus, networkStatus, providersFromScan } from '../wwan/status.js';
 import type { AgentView } from './agent.js';
 import { configErrorOf } from './config-errors.js';
 
@@ -60,7 +60,16 @@ export function buildOutputs(view: AgentView, facts: OutputFacts = {}): AgentOut
       );
       continue;
     }
-    networks.push(networkStatus(f.view, { label, physAddrs: f.physAddrs, configError, ...lookups }));
+    const visible = view.visibleNetworks(label);
+    networks.push(
+      networkStatus(f.view, {
+        label,
+        physAddrs: f.physAddrs,
+        configError,
+        ...(visible ? { visibleProviders: providersFromScan(visible) } : {}),
+        ...lookups,
+      }),
+    );
     metrics.push(networkMetrics(f.view, label, f.physAddrs));
     if (n.LocationTracking && !location) location = locationInfo(f.view, label);
   }

@@ -33,6 +33,8 @@ export interface SettingsTargets {
   /** ModemManager's SetLogging; its failure is logged, never fatal. */
   setModemManagerLogLevel(level: SetLoggingLevel): Promise<void>;
   setLocationRefresh(seconds: number): void;
+  /** wwan.query.visible.providers. */
+  setScanning(on: boolean): void;
 }
 
 export class SettingsApplier {
@@ -57,6 +59,7 @@ export class SettingsApplier {
     this.current = settings;
     this.targets.setLogLevel(settings.logLevel);
     this.targets.setLocationRefresh(locationPollSec(settings));
+    this.targets.setScanning(settings.queryVisibleProviders);
     const mm = modemManagerLogLevel(settings.logLevel);
     if (mm !== this.mmLevel) {
       this.mmLevel = mm;

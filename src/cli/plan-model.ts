@@ -10,6 +10,7 @@ import { plan } from '../../reconciler/plan.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from '../agent/model.js';
 import { secretsFromConfig } from '../agent/secrets.js';
 import { createModemConfigurators, modemPredicates, type PlacedItem } from '../modemitems/index.js';
+import { ScanTracker } from '../modemitems/scan.js';
 import { PinMemory } from '../modemitems/sim-pin.js';
 import { createNetConfigurators } from '../netitems/configurators.js';
 import { netPredicates } from '../netitems/predicates.js';
@@ -65,6 +66,7 @@ function planningConfigurators() {
       view: () => undefined,
       secrets: () => ({}),
       pins: new PinMemory(),
+      scans: new ScanTracker(),
     }),
     ...createNetConfigurators({ netlink, resolvDir: '/nonexistent' }),
   };

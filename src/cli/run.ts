@@ -122,6 +122,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
       },
       setModemManagerLogLevel: (level) => mm.calls.setLogging(level, { signal: stop.signal }),
       setLocationRefresh: (s) => agent.setLocationRefresh(s),
+      setScanning: (on) => agent.setScanning(on),
     },
     logger,
     io.settingsSource,

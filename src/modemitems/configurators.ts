@@ -16,6 +16,7 @@ import {
   ModemState,
 } from '../modemmanager/types.js';
 import { type ModemSecrets, pinDigest } from './credentials.js';
+import type { ScanTracker } from './scan.js';
 import type { PinMemory } from './sim-pin.js';
 import type {
   AttachSpec,
@@ -25,11 +26,12 @@ import type {
   LocationSpec,
   ModesSpec,
   RadioSpec,
+  ScanSpec,
   SignalSpec,
   SimPinSpec,
   SimSlotSpec,
 } from './types.js';
-import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SIGNAL, SIM_PIN, SIM_SLOT } from './types.js';
+import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SCAN, SIGNAL, SIM_PIN, SIM_SLOT } from './types.js';
 
 export interface ModemAccess {
   readonly calls: ModemManagerCalls;
@@ -38,6 +40,8 @@ export interface ModemAccess {
   secrets(name: string): ModemSecrets;
   /** What was done with PINs: SendPin records here what it sent and what the SIM rejected. */
   readonly pins: PinMemory;
+  /** Scans under way and their results (the steps start scans and do not wait for them). */
+  readonly scans: ScanTracker;
 }
 
 export const modemPredicates: Predicates = {
@@ -208,6 +212,16 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
       rethrow(e);
     }
   };
+  // The step starts the scan and returns: minutes of Modem3gpp.Scan must not hold the loop (scan.ts).
+  const startScan = async (it: Item<ScanSpec>): Promise<void> => {
+    const path = pathOf(access, it.name);
+    access.scans.start(it.name, it.spec.round, (signal) => access.calls.scan(path, { signal }));
+  };
+  const scan: Configurator<ScanSpec> = {
+    create: startScan,
+    modify: (_o, it) => startScan(it),
+    delete: (it) => access.scans.stop(it.name),
+  };
   const simPin: Configurator<SimPinSpec> = {
     create: sendPin,
     modify: (_o, it, ctx) => sendPin(it, ctx),
@@ -281,6 +295,7 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     [RADIO]: radio as Configurator<never>,
     [SIM_SLOT]: simSlot as Configurator<never>,
     [SIM_PIN]: simPin as Configurator<never>,
+    [SCAN]: scan as Configurator<never>,
     [MODES]: modes as Configurator<never>,
     [ATTACH]: attach as Configurator<never>,
     [CONNECTION]: connection as Configurator<never>,

@@ -27,6 +27,8 @@ import {
   type ModesSpec,
   RADIO,
   type RadioSpec,
+  SCAN,
+  type ScanSpec,
   SIGNAL,
   SIM_PIN,
   SIM_SLOT,
@@ -52,6 +54,8 @@ export interface DesiredInput {
   readonly signalRateSeconds: number;
   /** GPS refresh rate of the location-tracking modem, in seconds. */
   readonly locationRefreshSeconds: number;
+  /** The visible-provider scan round of managed modems; undefined: scanning is off. */
+  readonly scanRound?: number;
   readonly secrets: (name: string) => ModemSecrets;
   /** What was done with PINs (the agent's); without it, a plan assumes nothing was sent yet. */
   readonly pinMemory?: PinMemory;
@@ -227,6 +231,15 @@ function modemItems(
   });
   at(conn);
   addTelemetry(input, m, at);
+  if (input.scanRound !== undefined)
+    at(
+      item<ScanSpec>({
+        type: SCAN,
+        name: m.name,
+        spec: { round: input.scanRound },
+        deps: [radioOnDep(m.name, 'a scan needs the radio on')],
+      }),
+    );
   // The network side follows the bearer: its IP settings are observations that make desired items.
   const bearer = m.view ? connectedBearer(m.view) : undefined;
   const ifname = bearer?.props.Interface;

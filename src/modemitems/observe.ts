@@ -16,6 +16,7 @@ import {
   type VarDict,
 } from '../modemmanager/types.js';
 import { connectedBearer, type PlacedItem } from './desired.js';
+import type { ScanTracker } from './scan.js';
 import { PinMemory } from './sim-pin.js';
 import {
   ATTACH,
@@ -32,6 +33,8 @@ import {
   type ModemSpec,
   RADIO,
   type RadioSpec,
+  SCAN,
+  type ScanSpec,
   SIGNAL,
   SIM_PIN,
   SIM_SLOT,
@@ -46,11 +49,18 @@ export interface ObservedModem {
 /** Desired specs by item key (`type/name`), to project observations onto. */
 export type DesiredLookup = (type: string, name: string) => Item | undefined;
 
+/** What the agent did that ModemManager does not show: PINs the SIM took, scans started. */
+export interface ActionMemory {
+  readonly pins?: PinMemory;
+  readonly scans?: ScanTracker;
+}
+
 export function observedItems(
   modems: readonly ObservedModem[],
   desired: DesiredLookup,
-  pins: PinMemory = new PinMemory(),
+  memory: ActionMemory = {},
 ): PlacedItem[] {
+  const pins = memory.pins ?? new PinMemory();
   const out: PlacedItem[] = [];
   for (const { name, view } of modems) {
     const at = (it: Item) => out.push({ item: it, path: [name] });
@@ -102,6 +112,10 @@ export function observedItems(
         enabled && refreshSeconds !== undefined ? { enabled, refreshSeconds } : { enabled };
       at(item({ type: LOCATION, name, spec }));
     }
+    // A scan round is done once started (scan.ts): the result comes later, as an observation. Seen
+    // also when no longer wanted, so its delete stops the scan and drops its results.
+    const round = memory.scans?.round(name);
+    if (round !== undefined) at(item<ScanSpec>({ type: SCAN, name, spec: { round } }));
     if (desired(SIGNAL, name) && view.signal) {
       at(item({ type: SIGNAL, name, spec: { rateSeconds: view.signal.Rate ?? 0 } }));
     }

@@ -21,6 +21,8 @@ export const ATTACH = 'mm.attach';
 export const CONNECTION = 'mm.connection';
 /** GNSS location gathering with signals. */
 export const LOCATION = 'mm.location';
+/** A visible-provider scan round (only with `wwan.query.visible.providers`; see scan.ts). */
+export const SCAN = 'mm.scan';
 /** Extended signal quality refresh. */
 export const SIGNAL = 'mm.signal';
 
@@ -62,3 +64,5 @@ export type ConnectionSpec = BearerSettingsSpec & { readonly allowRoaming: boole
 export type LocationSpec = { readonly enabled: boolean; readonly refreshSeconds?: number };
 
 export type SignalSpec = { readonly rateSeconds: number };
+
+export type ScanSpec = { readonly round: number };

@@ -231,3 +231,64 @@ describe('global settings', () => {
     await w.close();
   });
 });
+
+describe('visible-provider scans', () => {
+  const scanResult = [
+    { status: 2, 'operator-code': '00101', 'operator-long': 'SimNet', 'access-technology': 0x4000 },
+  ];
+
+  test('on: every managed modem scanned once per round, results in the status; a scan under way holds nothing back; off: gone', async () => {
+    const w = agentWorld();
+    const pending: { path: string; resolve: (v: unknown) => void; signal: AbortSignal }[] = [];
+    w.mm.script.set(
+      'scan',
+      ([path, opts]) =>
+        new Promise((resolve) =>
+          pending.push({ path: path as string, resolve, signal: (opts as { signal: AbortSignal }).signal }),
+        ),
+    );
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 0, 'off by default');
+    w.agent.setScanning(true);
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 1);
+    // The scan is still running: a bearer drop is answered at once all the same.
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1, 'reconnected while the scan runs');
+    assert.equal(w.mm.count('scan'), 1, 'no second scan in the same round');
+    pending[0]?.resolve(scanResult);
+    await w.settle();
+    const status = () =>
+      buildOutputs(w.agent.view()).status.Networks?.find((n) => n.LogicalLabel === 'modem-a');
+    assert.deepEqual(
+      status()?.VisibleProviders?.map((p) => [p.PLMN, p.Description, p.CurrentServing]),
+      [['00101', 'SimNet', true]],
+    );
+    await w.clock.advance(3_600_000 - 1);
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 1);
+    await w.clock.advance(1);
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 2, 'the next round an hour later');
+    assert.ok(status()?.VisibleProviders, 'the last results stay while the next scan runs');
+    w.agent.setScanning(false);
+    await w.settle();
+    assert.ok(pending[1]?.signal.aborted, 'the scan under way is aborted');
+    assert.equal(status()?.VisibleProviders, null, 'results cleared when scanning is off');
+    await w.clock.advance(3_600_000);
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 2);
+    await w.close();
+  });
+
+  test('never during radio silence', async () => {
+    const w = agentWorld();
+    w.agent.setScanning(true);
+    w.setConfig({ ...configAB(false, { AccessPoint: { APN: 'internet' } }), RadioSilence: true });
+    await w.settle();
+    assert.equal(w.mm.count('scan'), 0);
+    await w.close();
+  });
+});

@@ -24,6 +24,7 @@ test('applied settings: levels and the refresh rate set; SetLogging only when it
   const levels: string[] = [];
   const mmLevels: SetLoggingLevel[] = [];
   const refresh: number[] = [];
+  const scanning: boolean[] = [];
   let failNext = false;
   const applier = new SettingsApplier(
     {
@@ -36,6 +37,7 @@ test('applied settings: levels and the refresh rate set; SetLogging only when it
         }
       },
       setLocationRefresh: (s) => refresh.push(s),
+      setScanning: (on) => scanning.push(on),
     },
     log.logger,
     'test',
@@ -58,4 +60,10 @@ test('applied settings: levels and the refresh rate set; SetLogging only when it
   applier.apply(agentLevel('debug'));
   assert.deepEqual(mmLevels, ['MSG', 'INFO', 'INFO'], 'tried again after the failure');
   assert.equal(levels.at(-1), 'debug');
+  applier.apply({
+    GlobalSettings: {
+      'wwan.query.visible.providers': { Key: 'wwan.query.visible.providers', ItemType: 2, BoolValue: true },
+    },
+  });
+  assert.deepEqual(scanning, [false, false, false, false, true]);
 });
