@@ -42,6 +42,7 @@ import type { WwanConfig } from '../schemas/types.generated.js';
 import { Expectations } from './expectations.js';
 import type { ModemFacts, PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
+import { ModemRecovery, type RecoveryActions, type RecoverySettingsNow } from './recovery.js';
 
 const MM_TYPES = new Set([
   MODEM,
@@ -85,6 +86,8 @@ export interface WwanAgentOptions {
   readonly expectationGraceMs?: number;
   /** Called after every change that may change the outputs. */
   readonly onChange?: () => void;
+  /** Soft recovery of vanished modems (run.ts wires src/recovery); none: never recovered. */
+  readonly recovery?: RecoveryActions;
 }
 
 /** What the agent knows, for the status projection and the CLI. */
@@ -132,6 +135,13 @@ export class WwanAgent {
   /** When visible-provider scanning was switched on (the clock's time); undefined: off. */
   private scanSince: number | undefined;
   private scanTimer: unknown;
+  private recoverySettings: RecoverySettingsNow = {
+    reloadDrivers: false,
+    restartModemManager: false,
+    missingForMs: 120_000,
+  };
+  /** Soft recovery (recovery.ts), when the agent was given its actions. */
+  readonly recovery: ModemRecovery | undefined;
   private readonly expectations: Expectations;
   private readonly clock: Clock;
   private netObserver: NetObserver | undefined;
@@ -146,6 +156,14 @@ export class WwanAgent {
   private readonly offSnapshot: () => void;
 
   constructor(private readonly opts: WwanAgentOptions) {
+    this.recovery = opts.recovery
+      ? new ModemRecovery({
+          clock: opts.clock ?? systemClock,
+          logger: opts.logger,
+          actions: opts.recovery,
+          settings: () => this.recoverySettings,
+        })
+      : undefined;
     this.clock = opts.clock ?? systemClock;
     this.expectations = new Expectations(this.clock, opts.expectationGraceMs ?? 15_000);
     const modemConfs = createModemConfigurators({
@@ -220,6 +238,12 @@ export class WwanAgent {
     }, next - this.clock.now());
   }
 
+  /** Soft-recovery settings from the global config (wwan.modem.recovery.*). */
+  setRecoverySettings(s: RecoverySettingsNow): void {
+    this.recoverySettings = s;
+    this.recovery?.settingsChanged();
+  }
+
   /** The tracking modem's GPS refresh rate (global config timer.location.*); a change is a modify. */
   setLocationRefresh(seconds: number): void {
     if (seconds === this.locationRefreshSeconds) return;
@@ -257,6 +281,7 @@ export class WwanAgent {
     if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
     if (this.scanTimer !== undefined) this.clock.clearTimeout(this.scanTimer);
     for (const name of this.scans.names()) this.scans.stop(name);
+    this.recovery?.stop();
     this.netObserver?.close();
     await this.controller.stop();
   }
@@ -292,6 +317,20 @@ export class WwanAgent {
       // A modem that went away is scanned afresh when it comes back (EVE scans an added modem).
       const present = new Set(model.inputs.flatMap((m) => (m.view ? [m.name] : [])));
       for (const name of this.scans.names()) if (!present.has(name)) this.scans.stop(name);
+      this.recovery?.update(
+        model.inputs
+          .filter((m) => m.config)
+          .map((m) => ({
+            name: m.name,
+            ...(m.view
+              ? {
+                  device: m.view.modem.Device
+                    ? { sysfsPath: m.view.modem.Device }
+                    : { usb: m.config?.PhysAddrs?.USB, pci: m.config?.PhysAddrs?.PCI },
+                }
+              : {}),
+          })),
+      );
       const desired = this.controller.state().desired;
       this.controller.setDesired(syncGraph(desired, withKeptClusters(model, desired)), reason);
       this.ensureNetObserver(model.desired);

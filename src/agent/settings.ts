@@ -35,6 +35,8 @@ export interface SettingsTargets {
   setLocationRefresh(seconds: number): void;
   /** wwan.query.visible.providers. */
   setScanning(on: boolean): void;
+  /** wwan.modem.recovery.reload.drivers, .restart.modemmanager, .missing.time. */
+  setRecovery(s: { reloadDrivers: boolean; restartModemManager: boolean; missingForMs: number }): void;
 }
 
 export class SettingsApplier {
@@ -60,6 +62,11 @@ export class SettingsApplier {
     this.targets.setLogLevel(settings.logLevel);
     this.targets.setLocationRefresh(locationPollSec(settings));
     this.targets.setScanning(settings.queryVisibleProviders);
+    this.targets.setRecovery({
+      reloadDrivers: settings.modemRecoveryReloadDrivers,
+      restartModemManager: settings.modemRecoveryRestartModemManager,
+      missingForMs: settings.modemRecoveryMissingSec * 1000,
+    });
     const mm = modemManagerLogLevel(settings.logLevel);
     if (mm !== this.mmLevel) {
       this.mmLevel = mm;

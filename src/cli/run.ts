@@ -14,10 +14,12 @@ import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { WwanAgent } from '../agent/agent.js';
 import { ConfigIntake } from '../agent/intake.js';
 import { buildOutputs } from '../agent/outputs.js';
+import type { RecoveryActions } from '../agent/recovery.js';
 import { SettingsApplier } from '../agent/settings.js';
 import { createLogger } from '../io/log.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
+import { identifyProcess, rebindModemDevice, restartModemManager } from '../recovery/index.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
 import { fileIo, pubsubIo, type RunIoHooks } from './run-io.js';
@@ -90,7 +92,10 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     logger,
     physAddrs: sysfsPhysAddrSource({ logger }),
     onChange: publish,
+    recovery: recoveryActions(mm),
   });
+  // ModemManager not answering (its calls time out in a row): the agent's soft recovery decides.
+  mm.on('unresponsive', (n) => agent.recovery?.unresponsive(n));
 
   // One line per reconcile with the kernel requests it cost (the controller logs what and why).
   let requests = netlink.stats().requests;
@@ -123,6 +128,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
       setModemManagerLogLevel: (level) => mm.calls.setLogging(level, { signal: stop.signal }),
       setLocationRefresh: (s) => agent.setLocationRefresh(s),
       setScanning: (on) => agent.setScanning(on),
+      setRecovery: (s) => agent.setRecoverySettings(s),
     },
     logger,
     io.settingsSource,
@@ -148,6 +154,30 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   cleanup();
   logger.info({}, 'stopped');
   return exitCode;
+}
+
+/**
+ * Soft recovery done for real: sysfs rebinds under /sys, and ModemManager's restart by a checked
+ * SIGTERM to the process that owns its bus name (src/recovery), identified when it appeared so a
+ * recycled pid is never signalled.
+ */
+function recoveryActions(mm: ModemManagerClient): RecoveryActions {
+  let known: { pid: number; startTime: string } | undefined;
+  const identify = async () => {
+    const pid = await mm.modemManagerPid();
+    const id = await identifyProcess(pid);
+    known = id ? { pid: id.pid, startTime: id.startTime } : undefined;
+  };
+  mm.on('mm-appeared', () => void identify().catch(() => undefined));
+  void identify().catch(() => undefined);
+  return {
+    rebind: (dev) => rebindModemDevice(dev),
+    async restartModemManager() {
+      if (!known) await identify().catch(() => undefined);
+      if (!known) return { ok: false, reason: 'gone', error: 'no ModemManager process owns its bus name' };
+      return restartModemManager(known);
+    },
+  };
 }
 
 /** The bus may not be up yet when the agent starts: keep trying, with the shared capped backoff. */

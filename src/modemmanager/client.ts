@@ -18,7 +18,9 @@ import { type Logger, pino } from 'pino';
 import { withDeadline } from '../../reconciler/deadline.js';
 import {
   DBusConnection,
+  DBusDisconnectedError,
   type DBusPlain,
+  DBusTimeoutError,
   type OutValue,
   type SignalMessage,
   systemBusAddress,
@@ -66,7 +68,15 @@ export interface ModemManagerClientEvents {
   /** Modem.StateChanged(old i, new i, reason u). */
   'state-changed': [path: string, oldState: number, newState: number, reason: number];
   'resync-failed': [err: unknown];
+  /**
+   * ModemManager did not answer UNRESPONSIVE_AFTER calls in a row within their timeouts (fired once
+   * per such streak; an answer ends it).
+   */
+  unresponsive: [timeoutsInARow: number];
 }
+
+/** Calls to ModemManager timing out in a row before it counts as not answering. */
+export const UNRESPONSIVE_AFTER = 3;
 
 const NAME_OWNER_RULE = `type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${MM_SERVICE}'`;
 // sender= a well-known name matches whichever process owns it at delivery time (dbus-daemon
@@ -85,6 +95,7 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
   private closed = false;
   private readonly log: Logger;
   private readonly resyncTimeoutMs: number;
+  private timeoutsInARow = 0;
   private readonly onSignal = (m: SignalMessage): void => this.handleSignal(m);
   private readonly onConnected = (_name: string, reconnect: boolean): void => {
     if (reconnect) this.requestResync('bus reconnected');
@@ -224,6 +235,25 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
 
   /* ------------------------------------------------------------------------------ internals */
 
+  /** The pid of the process owning ModemManager's bus name (for a checked restart, src/recovery). */
+  async modemManagerPid(opts?: CallOptions): Promise<number> {
+    const [pid] = await this.invoke(
+      '/org/freedesktop/DBus',
+      {
+        iface: 'org.freedesktop.DBus',
+        member: 'GetConnectionUnixProcessID',
+        in: 's',
+        out: 'u',
+        timeoutMs: 25_000,
+      },
+      [MM_SERVICE],
+      opts,
+      'org.freedesktop.DBus',
+    );
+    if (typeof pid !== 'number') throw new Error('GetConnectionUnixProcessID gave no pid');
+    return pid;
+  }
+
   private async invoke(
     path: string,
     spec: MethodSpec,
@@ -245,8 +275,15 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
         signal: opts?.signal,
       });
       this.log.debug({ method, path, ms: Math.round(performance.now() - t0) }, 'call ok');
+      if (destination === MM_SERVICE) this.timeoutsInARow = 0;
       return out;
     } catch (e) {
+      if (e instanceof DBusTimeoutError && destination === MM_SERVICE) {
+        this.timeoutsInARow++;
+        if (this.timeoutsInARow === UNRESPONSIVE_AFTER) this.emit('unresponsive', this.timeoutsInARow);
+      } else if (destination === MM_SERVICE && !(e instanceof DBusDisconnectedError)) {
+        this.timeoutsInARow = 0;
+      }
       const err = toModemManagerError(e, method);
       this.log.debug({ method, path, err: (err as Error).message }, 'call failed');
       throw err;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { produce } from 'immer';
 import type { Logger } from '../../reconciler/controller.js';
 import { WwanAgent } from '../../src/agent/agent.js';
+import type { RecoveryActions } from '../../src/agent/recovery.js';
 import { secretsFromConfig } from '../../src/agent/secrets.js';
 import type { ModemManagerCalls } from '../../src/modemmanager/calls.js';
 import type { Snapshot } from '../../src/modemmanager/snapshot.js';
@@ -135,7 +136,9 @@ export interface AgentWorld {
   close(): Promise<void>;
 }
 
-export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNetlink } = {}): AgentWorld {
+export function agentWorld(
+  opts: { expectationGraceMs?: number; netlink?: FakeNetlink; recovery?: RecoveryActions } = {},
+): AgentWorld {
   const clock = new FakeClock();
   const mm = new FakeModemManager(clock);
   const logger = new MemoryLogger();
@@ -149,6 +152,7 @@ export function agentWorld(opts: { expectationGraceMs?: number; netlink?: FakeNe
     clock,
     physAddrs: fakePhysAddrSource({}),
     ...(opts.expectationGraceMs !== undefined ? { expectationGraceMs: opts.expectationGraceMs } : {}),
+    ...(opts.recovery ? { recovery: opts.recovery } : {}),
   });
   return {
     clock,

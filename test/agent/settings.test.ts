@@ -38,6 +38,7 @@ test('applied settings: levels and the refresh rate set; SetLogging only when it
       },
       setLocationRefresh: (s) => refresh.push(s),
       setScanning: (on) => scanning.push(on),
+      setRecovery: () => {},
     },
     log.logger,
     'test',
