@@ -4,7 +4,8 @@
  *
  * ```
  *  modem namespace                                  internet namespace
- *  wwan0 10.99.0.2/24 fd99::2/64  ───── veth ─────  up0  10.99.0.1/24 fd99::1/64
+ *  wwan0 10.99.0.3/24 fd99::3/64  ───── veth ─────  up0  10.99.0.1/24 fd99::1/64
+ *        10.99.0.2/24 fd99::2/64 (the modem's address, not the primary one)
  *  eth0  10.98.0.2/24 fd98::2/64  ───── veth ─────  lan0 10.98.0.1/24 fd98::1/64
  *  main table: default via eth0 (the other uplink)  lo: 10.97.0.1 fd97::1 (the "internet" host:
  *  table 500+ifindex(wwan0): default via wwan0         kernel echo replies, TCP :8080, DNS :53)
@@ -26,6 +27,9 @@ import { type Netns, type RunResult, withNetns } from '../harness/netns.js';
 
 export const MODEM4 = '10.99.0.2';
 export const MODEM6 = 'fd99::2';
+/** wwan0's first (primary) addresses, which the kernel would pick as source: not the modem's. */
+export const PRIMARY4 = '10.99.0.3';
+export const PRIMARY6 = 'fd99::3';
 export const OTHER4 = '10.98.0.2';
 export const INET4 = '10.97.0.1';
 export const INET6 = 'fd97::1';
@@ -219,7 +223,7 @@ export async function withProbeWorld<T>(fn: (w: World) => Promise<T>): Promise<T
       ipIn(modem, ['link', 'add', 'wwan0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', inet.name]);
       ipIn(modem, ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'lan0', 'netns', inet.name]);
       for (const [ns, ifname, v4, v6] of [
-        [modem, 'wwan0', `${MODEM4}/24`, `${MODEM6}/64`],
+        [modem, 'wwan0', `${PRIMARY4}/24`, `${PRIMARY6}/64`],
         [modem, 'eth0', `${OTHER4}/24`, 'fd98::2/64'],
         [inet, 'up0', '10.99.0.1/24', 'fd99::1/64'],
         [inet, 'lan0', '10.98.0.1/24', 'fd98::1/64'],
@@ -228,6 +232,10 @@ export async function withProbeWorld<T>(fn: (w: World) => Promise<T>): Promise<T
         ns.ip(['addr', 'add', v6, 'dev', ifname, 'nodad']);
         ns.ip(['link', 'set', ifname, 'up']);
       }
+      // wwan0's primary addresses are others: a socket not bound to the modem address would be
+      // sourced from these, and the captures would show it.
+      modem.ip(['addr', 'add', `${MODEM4}/24`, 'dev', 'wwan0']);
+      modem.ip(['addr', 'add', `${MODEM6}/64`, 'dev', 'wwan0', 'nodad']);
       inet.ip(['addr', 'add', `${INET4}/32`, 'dev', 'lo']);
       inet.ip(['addr', 'add', `${INET6}/128`, 'dev', 'lo']);
       // The modem namespace's main table prefers the other uplink, as a device with Ethernet would.

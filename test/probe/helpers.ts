@@ -1,6 +1,21 @@
 /** Helpers for the probe's unit tests: resource accounting and a tiny local DNS responder. */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { after, type TestContext } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
+
+/**
+ * A socket or timer leaked by the module under test keeps the test process alive forever, which
+ * would make a broken build hang instead of fail. Call once per file: after its last test, a process
+ * still alive 2 s later exits with status 1, naming what kept it.
+ */
+export function failOnLeakedHandles(): void {
+  after(() => {
+    setTimeout(() => {
+      console.error(`handles left open after the last test: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(1);
+    }, 2000).unref();
+  });
+}
 
 /** Counts of what keeps the event loop alive (sockets and timers), after pending closes ran. */
 export async function liveResources(): Promise<Record<string, number>> {
@@ -20,8 +35,9 @@ export interface Responder {
 
 /**
  * A UDP responder on 127.0.0.1: `answer(query)` returns the datagrams to send back (none: silence).
+ * Closed after the test whatever happens (close() is idempotent).
  */
-export async function dnsResponder(answer: (query: Buffer) => Buffer[]): Promise<Responder> {
+export async function dnsResponder(t: TestContext, answer: (query: Buffer) => Buffer[]): Promise<Responder> {
   const socket: Socket = createSocket('udp4');
   const queries: { msg: Buffer; from: RemoteInfo }[] = [];
   socket.on('message', (msg, from) => {
@@ -29,11 +45,15 @@ export async function dnsResponder(answer: (query: Buffer) => Buffer[]): Promise
     for (const reply of answer(msg)) socket.send(reply, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
-    port: socket.address().port,
-    queries,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => socket.close(() => resolve()));
+    return closed;
   };
+  t.after(() => {
+    void close(); // not awaited: a connection the probe leaked would hold this hook forever
+  });
+  return { port: socket.address().port, queries, close };
 }
 
 /** The query turned into a reply with this rcode (QR set; the question stays). */
