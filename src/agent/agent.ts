@@ -9,6 +9,7 @@ import { Controller, type Logger } from '../../reconciler/controller.js';
 import { exportGraph, type GraphExport } from '../../reconciler/export.js';
 import { type Graph, syncGraph } from '../../reconciler/graph.js';
 import { contentKey, item, keyOf } from '../../reconciler/item.js';
+import { connectedBearer } from '../modemitems/desired.js';
 import {
   createModemConfigurators,
   type ModemSecrets,
@@ -25,6 +26,7 @@ import {
   MODEM,
   MODES,
   RADIO,
+  REPAIR,
   SCAN,
   SIGNAL,
   SIM_PIN,
@@ -39,6 +41,12 @@ import { netPredicates } from '../netitems/predicates.js';
 import { ADDRESS, DNS, INTERFACE, LINK, ROUTE } from '../netitems/types.js';
 import type { NetlinkAdapter } from '../netlink/adapter.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
+import {
+  ConnectivityMonitor,
+  type ConnectivitySettings,
+  type ProbeSubject,
+  type RunProbes,
+} from './connectivity.js';
 import { Expectations } from './expectations.js';
 import type { ModemFacts, PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
@@ -55,6 +63,7 @@ const MM_TYPES = new Set([
   LOCATION,
   SIGNAL,
   SCAN,
+  REPAIR,
 ]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
 /** How long the read that confirms a Connect may take (the grace window covers it otherwise). */
@@ -88,6 +97,8 @@ export interface WwanAgentOptions {
   readonly onChange?: () => void;
   /** Soft recovery of vanished modems (run.ts wires src/recovery); none: never recovered. */
   readonly recovery?: RecoveryActions;
+  /** Connectivity probes (run.ts wires src/probe); none: modems are not probed. */
+  readonly probe?: RunProbes;
 }
 
 /** What the agent knows, for the status projection and the CLI. */
@@ -104,6 +115,8 @@ export interface AgentView {
   readonly notices: ReadonlyMap<string, string>;
   /** The last visible-provider scan of a modem (ModemManager's dicts), while scanning is on. */
   visibleNetworks(name: string): readonly VarDict[] | undefined;
+  /** The modem's connectivity probe error ('' when fine or not probed). */
+  probeError(name: string): string;
 }
 
 /**
@@ -142,6 +155,9 @@ export class WwanAgent {
   };
   /** Soft recovery (recovery.ts), when the agent was given its actions. */
   readonly recovery: ModemRecovery | undefined;
+  /** Connectivity probing and repair (connectivity.ts), when the agent was given a prober. */
+  readonly connectivity: ConnectivityMonitor | undefined;
+  private connectivitySettings: ConnectivitySettings = DEFAULT_CONNECTIVITY;
   private readonly expectations: Expectations;
   private readonly clock: Clock;
   private netObserver: NetObserver | undefined;
@@ -156,6 +172,18 @@ export class WwanAgent {
   private readonly offSnapshot: () => void;
 
   constructor(private readonly opts: WwanAgentOptions) {
+    this.connectivity = opts.probe
+      ? new ConnectivityMonitor({
+          clock: opts.clock ?? systemClock,
+          logger: opts.logger,
+          probe: opts.probe,
+          settings: () => this.connectivitySettings,
+          onChange: () => {
+            this.refresh('connectivity probe');
+            this.opts.onChange?.();
+          },
+        })
+      : undefined;
     this.recovery = opts.recovery
       ? new ModemRecovery({
           clock: opts.clock ?? systemClock,
@@ -172,6 +200,9 @@ export class WwanAgent {
       secrets: (name) => this.secrets.get(name),
       pins: this.pins,
       scans: this.scans,
+      repairs: {
+        noteRepairDone: (name, step, round) => this.connectivity?.noteRepairDone(name, step, round),
+      },
     });
     const netConfs = opts.netlink
       ? createNetConfigurators({ netlink: opts.netlink, resolvDir: opts.resolvDir })
@@ -238,6 +269,11 @@ export class WwanAgent {
     }, next - this.clock.now());
   }
 
+  /** Probe and repair settings from the global config (wwan.probe.*). */
+  setConnectivitySettings(s: ConnectivitySettings): void {
+    this.connectivitySettings = s;
+  }
+
   /** Soft-recovery settings from the global config (wwan.modem.recovery.*). */
   setRecoverySettings(s: RecoverySettingsNow): void {
     this.recoverySettings = s;
@@ -272,6 +308,7 @@ export class WwanAgent {
       modelErrors: this.buildErrors,
       notices: this.notices,
       visibleNetworks: (name) => this.scans.visible(name),
+      probeError: (name) => this.connectivity?.probeError(name) ?? '',
     };
   }
 
@@ -282,6 +319,7 @@ export class WwanAgent {
     if (this.scanTimer !== undefined) this.clock.clearTimeout(this.scanTimer);
     for (const name of this.scans.names()) this.scans.stop(name);
     this.recovery?.stop();
+    this.connectivity?.stop();
     this.netObserver?.close();
     await this.controller.stop();
   }
@@ -307,6 +345,7 @@ export class WwanAgent {
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
         ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
         ...(this.scanSince !== undefined ? { scanRound: scanRound(this.scanSince, this.clock.now()) } : {}),
+        ...(this.connectivity ? { repairOf: (name: string) => this.connectivity?.repair(name) } : {}),
       });
       this.facts = [...model.facts];
       this.assigned = model.assigned;
@@ -317,6 +356,13 @@ export class WwanAgent {
       // A modem that went away is scanned afresh when it comes back (EVE scans an added modem).
       const present = new Set(model.inputs.flatMap((m) => (m.view ? [m.name] : [])));
       for (const name of this.scans.names()) if (!present.has(name)) this.scans.stop(name);
+      this.connectivity?.update(
+        this.config.RadioSilence
+          ? []
+          : model.inputs.flatMap((m) =>
+              m.config ? [{ name: m.name, config: m.config, ...probeLink(m.view) }] : [],
+            ),
+      );
       this.recovery?.update(
         model.inputs
           .filter((m) => m.config)
@@ -380,6 +426,7 @@ export class WwanAgent {
     const observed = observedModemItems(model, (k) => desired.nodes.get(k)?.item, {
       pins: this.pins,
       scans: this.scans,
+      repairDone: (name) => this.connectivity?.repairDone(name),
     });
     const netItems = this.netObserver?.items() ?? [];
     const initial = !this.observedOnce;
@@ -522,3 +569,25 @@ export class WwanAgent {
     );
   }
 }
+
+/** What probing needs of a connected modem: its data interface, an address and the DNS servers. */
+function probeLink(view: ModemView | undefined): Pick<ProbeSubject, 'link'> {
+  const bearer = view ? connectedBearer(view) : undefined;
+  const ifname = bearer?.props.Interface;
+  const v4 = bearer?.props.Ip4Config;
+  const v6 = bearer?.props.Ip6Config;
+  const source = v4?.address || v6?.address;
+  if (!bearer || !ifname || !source) return {};
+  const dns = [v4?.dns1, v4?.dns2, v4?.dns3, v6?.dns1, v6?.dns2, v6?.dns3].filter(
+    (d): d is string => typeof d === 'string' && d !== '',
+  );
+  return { link: { ifname, source, dnsServers: dns } };
+}
+
+/** EVE's probe: every 5 min, 5 s per target; ours: 2 failures in a row, then the ladder. */
+export const DEFAULT_CONNECTIVITY: ConnectivitySettings = {
+  intervalMs: 300_000,
+  timeoutMs: 5_000,
+  threshold: 2,
+  cooldownMs: { reconnect: 300_000, reenable: 600_000, reset: 1_800_000 },
+};

@@ -9,6 +9,7 @@ import type { ModemSecrets } from '../modemitems/credentials.js';
 import { desiredItems, type ModemInput, type PlacedItem } from '../modemitems/desired.js';
 import { type ActionMemory, observedItems } from '../modemitems/observe.js';
 import type { PinMemory } from '../modemitems/sim-pin.js';
+import type { RepairSpec } from '../modemitems/types.js';
 import { modems, type Snapshot } from '../modemmanager/snapshot.js';
 import type { WwanConfig } from '../schemas/types.generated.js';
 import { type ModemFacts, matchNetworks, modemFacts, type PhysAddrSource } from './facts.js';
@@ -32,6 +33,8 @@ export interface ModelInput {
   readonly locationRefreshSeconds?: number;
   /** The visible-provider scan round; undefined: scanning is off. */
   readonly scanRound?: number;
+  /** The connectivity repair step wanted per modem. */
+  readonly repairOf?: (name: string) => RepairSpec | undefined;
 }
 
 export interface Model {
@@ -82,6 +85,7 @@ export function buildModel(input: ModelInput): Model {
     secrets: input.secrets,
     ...(input.pinMemory ? { pinMemory: input.pinMemory } : {}),
     ...(input.scanRound !== undefined ? { scanRound: input.scanRound } : {}),
+    ...(input.repairOf ? { repairOf: input.repairOf } : {}),
   });
   return { facts, assigned, names, inputs, desired, errors, notices };
 }

@@ -66,6 +66,7 @@ export function buildOutputs(view: AgentView, facts: OutputFacts = {}): AgentOut
         label,
         physAddrs: f.physAddrs,
         configError,
+        probeError: view.probeError(label),
         ...(visible ? { visibleProviders: providersFromScan(visible) } : {}),
         ...lookups,
       }),

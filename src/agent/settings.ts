@@ -10,6 +10,7 @@ import { type GlobalSettings, locationPollSec, readGlobalSettings } from '../io/
 import type { LevelWithSilent } from '../io/log.js';
 import type { SetLoggingLevel } from '../modemmanager/calls.js';
 import type { ConfigItemValueMap } from '../schemas/types.generated.js';
+import type { ConnectivitySettings } from './connectivity.js';
 
 /** ModemManager's level for ours (EVE maps only info, debug and trace; the rest follow their names). */
 export function modemManagerLogLevel(level: LevelWithSilent): SetLoggingLevel {
@@ -37,6 +38,8 @@ export interface SettingsTargets {
   setScanning(on: boolean): void;
   /** wwan.modem.recovery.reload.drivers, .restart.modemmanager, .missing.time. */
   setRecovery(s: { reloadDrivers: boolean; restartModemManager: boolean; missingForMs: number }): void;
+  /** wwan.probe.*. */
+  setConnectivity(s: ConnectivitySettings): void;
 }
 
 export class SettingsApplier {
@@ -62,6 +65,16 @@ export class SettingsApplier {
     this.targets.setLogLevel(settings.logLevel);
     this.targets.setLocationRefresh(locationPollSec(settings));
     this.targets.setScanning(settings.queryVisibleProviders);
+    this.targets.setConnectivity({
+      intervalMs: settings.probeIntervalSec * 1000,
+      timeoutMs: settings.probeTimeoutSec * 1000,
+      threshold: settings.probeThreshold,
+      cooldownMs: {
+        reconnect: settings.probeReconnectCooldownSec * 1000,
+        reenable: settings.probeReenableCooldownSec * 1000,
+        reset: settings.probeResetCooldownSec * 1000,
+      },
+    });
     this.targets.setRecovery({
       reloadDrivers: settings.modemRecoveryReloadDrivers,
       restartModemManager: settings.modemRecoveryRestartModemManager,

@@ -19,6 +19,7 @@ import { SettingsApplier } from '../agent/settings.js';
 import { createLogger } from '../io/log.js';
 import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
+import { probeInOrder } from '../probe/index.js';
 import { identifyProcess, rebindModemDevice, restartModemManager } from '../recovery/index.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
@@ -93,6 +94,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     physAddrs: sysfsPhysAddrSource({ logger }),
     onChange: publish,
     recovery: recoveryActions(mm),
+    probe: probeInOrder,
   });
   // ModemManager not answering (its calls time out in a row): the agent's soft recovery decides.
   mm.on('unresponsive', (n) => agent.recovery?.unresponsive(n));
@@ -129,6 +131,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
       setLocationRefresh: (s) => agent.setLocationRefresh(s),
       setScanning: (on) => agent.setScanning(on),
       setRecovery: (s) => agent.setRecoverySettings(s),
+      setConnectivity: (s) => agent.setConnectivitySettings(s),
     },
     logger,
     io.settingsSource,

@@ -26,12 +26,24 @@ import type {
   LocationSpec,
   ModesSpec,
   RadioSpec,
+  RepairSpec,
   ScanSpec,
   SignalSpec,
   SimPinSpec,
   SimSlotSpec,
 } from './types.js';
-import { ATTACH, CONNECTION, LOCATION, MODES, RADIO, SCAN, SIGNAL, SIM_PIN, SIM_SLOT } from './types.js';
+import {
+  ATTACH,
+  CONNECTION,
+  LOCATION,
+  MODES,
+  RADIO,
+  REPAIR,
+  SCAN,
+  SIGNAL,
+  SIM_PIN,
+  SIM_SLOT,
+} from './types.js';
 
 export interface ModemAccess {
   readonly calls: ModemManagerCalls;
@@ -42,6 +54,8 @@ export interface ModemAccess {
   readonly pins: PinMemory;
   /** Scans under way and their results (the steps start scans and do not wait for them). */
   readonly scans: ScanTracker;
+  /** Where a connectivity repair step done is recorded (agent/connectivity.ts). */
+  readonly repairs?: { noteRepairDone(name: string, step: RepairSpec['step'], round: number): void };
 }
 
 export const modemPredicates: Predicates = {
@@ -222,6 +236,25 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     modify: (_o, it) => startScan(it),
     delete: (it) => access.scans.stop(it.name),
   };
+  // A repair step acts once and leaves the rest to the reconciler: after a disconnect the connection
+  // item is created again, after a disable the radio item enables the modem, after a reset the
+  // modem comes back and everything on it is applied again.
+  const doRepair = async (it: Item<RepairSpec>, ctx: OpContext): Promise<void> => {
+    const path = pathOf(access, it.name);
+    try {
+      if (it.spec.step === 'reconnect') await access.calls.disconnect(path, '/', opts(ctx));
+      else if (it.spec.step === 'reenable') await access.calls.enable(path, false, opts(ctx));
+      else await access.calls.reset(path, opts(ctx));
+    } catch (e) {
+      rethrow(e);
+    }
+    access.repairs?.noteRepairDone(it.name, it.spec.step, it.spec.round);
+  };
+  const repair: Configurator<RepairSpec> = {
+    create: doRepair,
+    modify: (_o, it, ctx) => doRepair(it, ctx),
+    delete: () => {},
+  };
   const simPin: Configurator<SimPinSpec> = {
     create: sendPin,
     modify: (_o, it, ctx) => sendPin(it, ctx),
@@ -296,6 +329,7 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     [SIM_SLOT]: simSlot as Configurator<never>,
     [SIM_PIN]: simPin as Configurator<never>,
     [SCAN]: scan as Configurator<never>,
+    [REPAIR]: repair as Configurator<never>,
     [MODES]: modes as Configurator<never>,
     [ATTACH]: attach as Configurator<never>,
     [CONNECTION]: connection as Configurator<never>,

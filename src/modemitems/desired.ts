@@ -27,6 +27,8 @@ import {
   type ModesSpec,
   RADIO,
   type RadioSpec,
+  REPAIR,
+  type RepairSpec,
   SCAN,
   type ScanSpec,
   SIGNAL,
@@ -56,6 +58,8 @@ export interface DesiredInput {
   readonly locationRefreshSeconds: number;
   /** The visible-provider scan round of managed modems; undefined: scanning is off. */
   readonly scanRound?: number;
+  /** The connectivity repair step wanted for a modem (agent/connectivity.ts), if any. */
+  readonly repairOf?: (name: string) => RepairSpec | undefined;
   readonly secrets: (name: string) => ModemSecrets;
   /** What was done with PINs (the agent's); without it, a plan assumes nothing was sent yet. */
   readonly pinMemory?: PinMemory;
@@ -231,6 +235,8 @@ function modemItems(
   });
   at(conn);
   addTelemetry(input, m, at);
+  const repair = input.repairOf?.(m.name);
+  if (repair) at(item<RepairSpec>({ type: REPAIR, name: m.name, spec: repair, deps: [modemDep(m.name)] }));
   if (input.scanRound !== undefined)
     at(
       item<ScanSpec>({

@@ -33,6 +33,8 @@ import {
   type ModemSpec,
   RADIO,
   type RadioSpec,
+  REPAIR,
+  type RepairSpec,
   SCAN,
   type ScanSpec,
   SIGNAL,
@@ -53,6 +55,8 @@ export type DesiredLookup = (type: string, name: string) => Item | undefined;
 export interface ActionMemory {
   readonly pins?: PinMemory;
   readonly scans?: ScanTracker;
+  /** The last connectivity repair step done per modem. */
+  readonly repairDone?: (name: string) => RepairSpec | undefined;
 }
 
 export function observedItems(
@@ -116,6 +120,8 @@ export function observedItems(
     // also when no longer wanted, so its delete stops the scan and drops its results.
     const round = memory.scans?.round(name);
     if (round !== undefined) at(item<ScanSpec>({ type: SCAN, name, spec: { round } }));
+    const repair = memory.repairDone?.(name);
+    if (repair) at(item<RepairSpec>({ type: REPAIR, name, spec: repair }));
     if (desired(SIGNAL, name) && view.signal) {
       at(item({ type: SIGNAL, name, spec: { rateSeconds: view.signal.Rate ?? 0 } }));
     }

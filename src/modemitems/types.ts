@@ -23,6 +23,8 @@ export const CONNECTION = 'mm.connection';
 export const LOCATION = 'mm.location';
 /** A visible-provider scan round (only with `wwan.query.visible.providers`; see scan.ts). */
 export const SCAN = 'mm.scan';
+/** A connectivity repair step done on the modem (agent/connectivity.ts): reconnect, re-enable, reset. */
+export const REPAIR = 'mm.repair';
 /** Extended signal quality refresh. */
 export const SIGNAL = 'mm.signal';
 
@@ -66,3 +68,5 @@ export type LocationSpec = { readonly enabled: boolean; readonly refreshSeconds?
 export type SignalSpec = { readonly rateSeconds: number };
 
 export type ScanSpec = { readonly round: number };
+
+export type RepairSpec = { readonly step: 'reconnect' | 'reenable' | 'reset'; readonly round: number };

@@ -69,6 +69,7 @@ export const METHODS = {
   profileList: { iface: IFACE.profileManager, member: 'List', in: '', out: 'aa{sv}', timeoutMs: 25 * S },
   signalSetup: { iface: IFACE.signal, member: 'Setup', in: 'u', out: '', timeoutMs: 25 * S },
   locationSetup: { iface: IFACE.location, member: 'Setup', in: 'ub', out: '', timeoutMs: 25 * S },
+  reset: { iface: IFACE.modem, member: 'Reset', in: '', out: '', timeoutMs: 25 * S },
   sendPin: { iface: IFACE.sim, member: 'SendPin', in: 's', out: '', timeoutMs: 25 * S },
   setGpsRefreshRate: {
     iface: IFACE.location,
@@ -249,6 +250,11 @@ export class ModemManagerCalls {
     opts?: CallOptions,
   ): Promise<void> {
     await this.invoke(modem, METHODS.locationSetup, [sources, signalLocation], opts);
+  }
+
+  /** Modem.Reset: the modem restarts (it disappears and comes back); not every plugin supports it. */
+  async reset(modem: string, opts?: CallOptions): Promise<void> {
+    await this.invoke(modem, METHODS.reset, [], opts);
   }
 
   /** Sim.SendPin on the SIM object `sim` (a modem's own Sim property, never another modem's). */

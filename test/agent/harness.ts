@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { produce } from 'immer';
 import type { Logger } from '../../reconciler/controller.js';
 import { WwanAgent } from '../../src/agent/agent.js';
+import type { RunProbes } from '../../src/agent/connectivity.js';
 import type { RecoveryActions } from '../../src/agent/recovery.js';
 import { secretsFromConfig } from '../../src/agent/secrets.js';
 import type { ModemManagerCalls } from '../../src/modemmanager/calls.js';
@@ -137,7 +138,12 @@ export interface AgentWorld {
 }
 
 export function agentWorld(
-  opts: { expectationGraceMs?: number; netlink?: FakeNetlink; recovery?: RecoveryActions } = {},
+  opts: {
+    expectationGraceMs?: number;
+    netlink?: FakeNetlink;
+    recovery?: RecoveryActions;
+    probe?: RunProbes;
+  } = {},
 ): AgentWorld {
   const clock = new FakeClock();
   const mm = new FakeModemManager(clock);
@@ -153,6 +159,7 @@ export function agentWorld(
     physAddrs: fakePhysAddrSource({}),
     ...(opts.expectationGraceMs !== undefined ? { expectationGraceMs: opts.expectationGraceMs } : {}),
     ...(opts.recovery ? { recovery: opts.recovery } : {}),
+    ...(opts.probe ? { probe: opts.probe } : {}),
   });
   return {
     clock,

@@ -39,6 +39,7 @@ test('applied settings: levels and the refresh rate set; SetLogging only when it
       setLocationRefresh: (s) => refresh.push(s),
       setScanning: (on) => scanning.push(on),
       setRecovery: () => {},
+      setConnectivity: () => {},
     },
     log.logger,
     'test',
