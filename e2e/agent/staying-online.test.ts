@@ -63,3 +63,55 @@ describe('staying online (simulator + netns)', () => {
     });
   });
 });
+
+const intItem = (key: string, v: number) => ({ Key: key, ItemType: 1, IntValue: v });
+
+describe('connectivity probe and repair ladder (simulator + netns)', () => {
+  test('traffic blackholed while the bearer stays up: each failed probe climbs the ladder (reconnect, disable/enable, reset), probes leave through wwan0', async (t) => {
+    if (skipUnless(t, needs)) return;
+    // The tun device's holder discards every packet: a modem whose bearer is up but passes nothing.
+    const globalConfig = {
+      GlobalSettings: {
+        'wwan.probe.interval': intItem('wwan.probe.interval', 10),
+        'wwan.probe.timeout': intItem('wwan.probe.timeout', 1),
+        'wwan.probe.threshold': intItem('wwan.probe.threshold', 1),
+        'wwan.probe.reconnect.cooldown': intItem('wwan.probe.reconnect.cooldown', 0),
+        'wwan.probe.reenable.cooldown': intItem('wwan.probe.reenable.cooldown', 0),
+      },
+    };
+    const config = cfgOf(network('modem-a', 'wwan0'));
+    await withAgentWorld({ modems: [modemA()], config, pubsub: { globalConfig } }, async (w) => {
+      await w.waitStatus(online('modem-a'), 'modem-a online');
+      const txPackets = () =>
+        w.ns.ipJson<{ stats64: { tx: { packets: number } } }[]>(['-s', 'link', 'show', 'dev', 'wwan0'])[0]
+          ?.stats64.tx.packets ?? 0;
+      const tx0 = txPackets();
+      const changing = (member: string) =>
+        w.sim.recorder.stateChangingCalls({ path: w.sim.pathOf('A') }).filter((c) => c.member === member);
+      const waitFor = async (what: string, cond: () => boolean, timeoutMs = 30_000) => {
+        const end = Date.now() + timeoutMs;
+        while (!cond()) {
+          assert.ok(Date.now() < end, `timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const failedAt = () =>
+        w.logs.filter((l) => l.msg === 'connectivity probe failed').map((l) => Date.parse(String(l.time)));
+      await waitFor('the first failed probe and a reconnect', () => changing('Disconnect').length === 1);
+      const disconnect = changing('Disconnect')[0]!;
+      t.diagnostic(`probe failure logged -> Disconnect on the bus: ${disconnect.time - failedAt()[0]!} ms`);
+      const st = await w.waitStatus(
+        (s) => /no ping response received from 8\.8\.8\.8/.test(s.Networks?.[0]?.ProbeError ?? ''),
+        'ProbeError in EVE words',
+      );
+      assert.match(st.Networks![0]!.ProbeError, /1 failures in a row: reconnect/);
+      await waitFor('a reconnect by the connection item', () => changing('Connect').length >= 2);
+      assert.ok(txPackets() > tx0, 'probe packets left through wwan0');
+      await waitFor('disable/enable', () =>
+        changing('Enable').some((c) => c.args[0] === false && c.time > disconnect.time),
+      );
+      await waitFor('reset', () => changing('Reset').length === 1);
+      assert.equal(changing('Disconnect').length, 1, 'one reconnect before the next steps');
+    });
+  });
+});
