@@ -70,6 +70,9 @@ test('IPv4: TCP, DNS and ICMP succeed; their packets leave through wwan0 from th
   await withProbeWorld(async (w) => {
     const report = await w.runProbe({ targets: targets4, source: MODEM4, timeoutMs: TIMEOUT_MS });
     okAll(report);
+    t.diagnostic(
+      `rtt ms: ${report.results.map((r) => `${r.target.kind} ${r.ok ? r.rttMs.toFixed(3) : '-'}`).join(', ')}`,
+    );
     await w.peer.flush();
     assertArrivedOnlyViaWwan(w.peer, MODEM4, [PROTO.tcp, PROTO.udp, PROTO.icmp]);
     const peers = w.peer.events.flatMap((e) =>

@@ -10,6 +10,9 @@ import type { AddonLoad, IcmpAddon, IcmpHandle, PacketListener } from '../../src
 import { loadIcmpAddon } from '../../src/probe/icmp-native.js';
 import { type IpVersion, parseEchoReply } from '../../src/probe/icmp-packet.js';
 import type { IcmpTarget, ProbeOptions } from '../../src/probe/types.js';
+import { failOnLeakedHandles } from './helpers.js';
+
+failOnLeakedHandles();
 
 const target: IcmpTarget = { kind: 'icmp', host: '10.1.1.8' };
 const opts = (extra: Partial<ProbeOptions> = {}): ProbeOptions => ({
