@@ -228,3 +228,66 @@ test('SIM PIN on the real ModemManager: a wrong PIN is sent once and never again
     await mm.stop();
   }
 });
+
+test('repair ladder on the real ModemManager: traffic blackholed behind the bearer -> reconnect, then disable/enable, online again after each', async (t) => {
+  if (
+    skipUnless(t, {
+      root: true,
+      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
+    })
+  )
+    return;
+  const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
+  try {
+    const int = (key: string, v: number) => ({ Key: key, ItemType: 1, IntValue: v });
+    const globalConfig = {
+      GlobalSettings: {
+        'wwan.probe.interval': int('wwan.probe.interval', 10),
+        'wwan.probe.timeout': int('wwan.probe.timeout', 1),
+        'wwan.probe.threshold': int('wwan.probe.threshold', 1),
+        'wwan.probe.reconnect.cooldown': int('wwan.probe.reconnect.cooldown', 0),
+        'wwan.probe.reenable.cooldown': int('wwan.probe.reenable.cooldown', 0),
+      },
+    };
+    const config = {
+      DPCKey: 'real-mm-ladder',
+      DPCTimestamp: '2026-12-03T10:00:00Z',
+      RSConfigTimestamp: '0001-01-01T00:00:00Z',
+      Networks: [
+        network('modem-1', 'wwan0', { AccessPoint: { Activated: true, APN: 'internet', IPType: 'ipv4' } }),
+      ],
+    };
+    await withAgentOn(
+      { busAddress: mm.busAddress, config, tuns: ['wwan0'], pubsub: { globalConfig } },
+      async (w) => {
+        const steps = () =>
+          w.logs.filter((l) => l.msg === 'connectivity repair done').map((l) => String(l.step));
+        const end = Date.now() + 90_000;
+        while (!steps().includes('reenable')) {
+          assert.ok(
+            Date.now() < end,
+            `reconnect and disable/enable on the real ModemManager; steps: ${steps()}`,
+          );
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.deepEqual(steps().slice(0, 2), ['reconnect', 'reenable']);
+        const failed = w.logs.find((l) => l.msg === 'connectivity probe failed');
+        const done = w.logs.find((l) => l.msg === 'connectivity repair done');
+        t.diagnostic(
+          `real ModemManager: probe failure -> reconnect done in ${Date.parse(String(done?.time)) - Date.parse(String(failed?.time))} ms`,
+        );
+        // Online again after each step: the reconciler connected and enabled the modem again.
+        await w.waitStatus(
+          (s) =>
+            (s.Networks ?? []).some(
+              (n) => n.LogicalLabel === 'modem-1' && n.Module.OpMode === 'online-and-connected',
+            ),
+          'online again after the steps',
+          60_000,
+        );
+      },
+    );
+  } finally {
+    await mm.stop();
+  }
+});

@@ -96,3 +96,13 @@ describe('gnssTimestamp: the clock’s UTC date with the fix’s time of day', (
       assert.equal(gnssTimestamp(utc, Date.parse(now)), want);
     });
 });
+
+describe('gnssTimestamp across midnight, fix after fix', () => {
+  test('a fix at 23:59:59.9 then one at 00:00:00.4: the second is half a second later, on the next day', () => {
+    const first = gnssTimestamp('235959.9', Date.parse('2026-12-03T23:59:59.950Z'));
+    const second = gnssTimestamp('000000.4', Date.parse('2026-12-04T00:00:00.450Z'));
+    assert.equal(first, Date.parse('2026-12-03T23:59:59.900Z'));
+    assert.equal(second, Date.parse('2026-12-04T00:00:00.400Z'));
+    assert.equal(second - first, 500);
+  });
+});
