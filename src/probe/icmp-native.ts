@@ -1,5 +1,5 @@
 /**
- * The one importer of the optional native addon `@mmagent/icmp` (native/icmp/): loads it once,
+ * The one importer of the optional native addon `@mmagent/icmp` (src/probe/addon/): loads it once,
  * checks its shape, and says why it is unavailable instead of throwing. `npm ci` builds it where a
  * compiler and Node's headers exist; elsewhere it is absent and the ICMP probe reports so.
  */

@@ -2,7 +2,7 @@
  * ICMP probe: echo requests from the modem's address, through the modem's interface, until an echo
  * reply comes back from the host or the timeout ends. Like EVE (go-fastping, MaxRTT 1 s, 3 idle
  * rounds) it sends again every second, or three times within a shorter timeout, and any reply to any
- * of them wins. The socket (native/icmp) is bound to the interface (SO_BINDTODEVICE) and to the source,
+ * of them wins. The socket (src/probe/addon) is bound to the interface (SO_BINDTODEVICE) and to the source,
  * so unlike TCP and DNS this probe does not depend on NIM's source-based rule.
  */
 import { randomBytes, randomInt } from 'node:crypto';
