@@ -10,7 +10,7 @@
  * shared backoff, while the loop keeps answering triggers. Managed items that observations keep
  * knocking out of sync are flap-damped (damping.ts).
  */
-import type { Clock, Configurators, ItemStatus, OpLogEntry, Plan, Predicates } from './api.js';
+import type { Clock, Configurators, ItemStatus, OpLogEntry, Plan, PlanStep, Predicates } from './api.js';
 import { systemClock } from './api.js';
 import { type ApplyEvent, type ApplyResult, apply, applyEdits } from './apply.js';
 import { Backoff } from './backoff.js';
@@ -384,9 +384,7 @@ export class Controller {
   private logRun(r: RunRecord): void {
     const log = this.opts.logger;
     if (!log) return;
-    const steps = r.plan.steps.map(
-      (s) => `${s.phase ? `${s.op}-${s.phase}` : s.op} ${keyOf(s.ref)} (${s.reason.detail})`,
-    );
+    const steps = r.plan.steps.map(describeStep);
     const errors = r.log.filter((e) => e.error && !e.skipped).map((e) => `${keyOf(e.ref)}: ${e.error}`);
     const fields = {
       run: r.id,
@@ -463,4 +461,9 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+/** One plan step as one line: `op[-phase] type/name (why)` (logs, the visualizer's timeline). */
+export function describeStep(s: PlanStep): string {
+  return `${s.phase ? `${s.op}-${s.phase}` : s.op} ${keyOf(s.ref)} (${s.reason.detail})`;
 }

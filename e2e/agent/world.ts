@@ -152,6 +152,8 @@ export async function withAgentWorld<T>(
     config: WwanConfig;
     tuns?: readonly string[];
     pubsub?: PubsubWorldOptions;
+    /** Extra `mmagent run` arguments (e.g. `--http 0`). */
+    args?: readonly string[];
   },
   fn: (w: AgentWorld) => Promise<T>,
 ): Promise<T> {
@@ -165,6 +167,7 @@ export async function withAgentWorld<T>(
         config: opts.config,
         ...(opts.tuns ? { tuns: opts.tuns } : {}),
         ...(opts.pubsub ? { pubsub: opts.pubsub } : {}),
+        ...(opts.args ? { args: opts.args } : {}),
       },
       (w) => fn({ ...w, sim }),
     );
@@ -182,6 +185,8 @@ export async function withAgentOn<T>(
     tuns?: readonly string[];
     /** Run `mmagent run --pubsub` with EVE's side played by peer.py (default: file mode). */
     pubsub?: PubsubWorldOptions;
+    /** Extra `mmagent run` arguments (e.g. `--http 0`). */
+    args?: readonly string[];
   },
   fn: (w: Omit<AgentWorld, 'sim'>) => Promise<T>,
 ): Promise<T> {
@@ -229,6 +234,7 @@ export async function withAgentOn<T>(
           resolvDir,
           '--log-level',
           'debug',
+          ...(opts.args ?? []),
         ],
         {
           cwd: REPO,

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { toPinoLevel } from '../io/log.js';
+import { parseListen } from '../visualizer/server.js';
 import {
   COMMAND_NAMES,
   type CommandName,
@@ -34,6 +35,8 @@ export interface RunCommand {
   readonly command: 'run';
   readonly io: RunIo;
   readonly resolvDir: string;
+  /** `--http [HOST:]PORT`: the visualizer's read-only HTTP server (off when undefined). */
+  readonly http: { readonly host: string; readonly port: number } | undefined;
   /**
    * As given (an EVE or pino level name, already checked to be one); undefined when not given. A
    * given level is kept whatever the global config says, as EVE's `-d` flag is.
@@ -120,6 +123,10 @@ export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'global-config': { type: 'string' },
       'log-level': { type: 'string', check: checkLevel },
       pubsub: { type: 'boolean' },
+      http: {
+        type: 'string',
+        check: (v) => ('error' in parseListen(v) ? 'must be PORT or HOST:PORT (port 0..65535)' : undefined),
+      },
       'run-dir': { type: 'string' },
       'persist-dir': { type: 'string' },
     },
@@ -221,6 +228,12 @@ function parseWith(cmd: CommandName, args: readonly string[]): Parsed {
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
+function listenOf(v: string | undefined): RunCommand['http'] {
+  if (v === undefined) return undefined;
+  const l = parseListen(v);
+  return 'error' in l ? undefined : l;
+}
+
 /** The run mode's options, or what is wrong with them. */
 function runIo(v: Values): RunIo | string {
   if (v.pubsub === true) {
@@ -261,6 +274,7 @@ export function parseCommandArgs(cmd: CommandName, args: readonly string[]): Par
           command: 'run',
           io,
           resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
+          http: listenOf(str(v.http)),
           logLevel: str(v['log-level']),
         },
       };

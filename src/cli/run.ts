@@ -21,6 +21,7 @@ import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { probeInOrder } from '../probe/index.js';
 import { identifyProcess, rebindModemDevice, restartModemManager } from '../recovery/index.js';
+import { type LiveVisualizer, startLiveVisualizer } from '../visualizer/live.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
 import { fileIo, pubsubIo, type RunIoHooks } from './run-io.js';
@@ -137,7 +138,9 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     io.settingsSource,
   );
   let exitCode = 0;
+  let visualizer: LiveVisualizer | undefined;
   try {
+    if (cmd.http) visualizer = await startLiveVisualizer({ agent, logger, ...cmd.http });
     await io.start({ intake, settings, agent, signal: stop.signal });
     publish();
     await new Promise<void>((resolve) =>
@@ -149,6 +152,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     stop.abort(err);
     exitCode = 1;
   }
+  await visualizer?.close();
   await agent.stop();
   await io.close();
   await mm.close();

@@ -49,6 +49,8 @@ Options:
   --run-dir DIR          EVE's run dir with every agent's sockets (pubsub mode, default ${DEFAULT_RUN_DIR})
   --persist-dir DIR      EVE's persist dir: certs/ecdh.key.pem, status/tpmmgr/ (pubsub mode, default ${DEFAULT_PERSIST_DIR})
   --resolv-dir DIR       where per-interface DNS files go (default ${DEFAULT_RESOLV_DIR})
+  --http [HOST:]PORT     serve the graph visualizer, read-only (host default 127.0.0.1;
+                         another host is logged as a warning)
   --log-level LEVEL      all, trace, debug, info, warn, error, fatal, panic, none; when given,
                          it wins over the global config's (default: that, else ${DEFAULT_LOG_LEVEL})
   -h, --help             show this help`,

@@ -24,6 +24,7 @@ test('run: required options, defaults, every option', () => {
     command: 'run',
     io: { kind: 'files', config: 'c.json', statusDir: '/run/wwan', globalConfig: undefined },
     resolvDir: '/run/wwan/resolv.conf',
+    http: undefined,
     logLevel: undefined,
   });
   assert.deepEqual(
@@ -42,6 +43,7 @@ test('run: required options, defaults, every option', () => {
       command: 'run',
       io: { kind: 'files', config: 'c.json', statusDir: '/s', globalConfig: 'g.json' },
       resolvDir: '/r',
+      http: undefined,
       logLevel: 'all',
     },
   );
@@ -70,12 +72,14 @@ test('run --pubsub: EVE defaults, its own dirs, no file-mode options', () => {
     command: 'run',
     io: { kind: 'pubsub', runDir: '/run', persistDir: '/persist' },
     resolvDir: '/run/wwan/resolv.conf',
+    http: undefined,
     logLevel: undefined,
   });
   assert.deepEqual(ok(['run', '--pubsub', '--run-dir', '/r', '--persist-dir=/p', '--log-level', 'debug']), {
     command: 'run',
     io: { kind: 'pubsub', runDir: '/r', persistDir: '/p' },
     resolvDir: '/run/wwan/resolv.conf',
+    http: undefined,
     logLevel: 'debug',
   });
   for (const opt of ['config', 'status-dir', 'global-config'])
@@ -89,6 +93,15 @@ test('run --pubsub: EVE defaults, its own dirs, no file-mode options', () => {
     'mmagent run: option --run-dir needs --pubsub',
   );
   usageError(['run', '--persist-dir', 'p'], 'mmagent run: option --persist-dir needs --pubsub');
+});
+
+test('run --http: PORT on loopback, HOST:PORT, [v6]:PORT; anything else is a usage error', () => {
+  const http = (v: string) => (ok(['run', '--pubsub', '--http', v]) as { http: unknown }).http;
+  assert.deepEqual(http('8080'), { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(http('0.0.0.0:80'), { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(http('[::1]:9000'), { host: '::1', port: 9000 });
+  for (const bad of ['x', '70000', 'host:', ':80', 'a:b:80'])
+    usageError(['run', '--pubsub', '--http', bad], /option --http: '.*' must be PORT or HOST:PORT/);
 });
 
 test('run: every usage error is one line naming the command and the option', () => {
