@@ -58,6 +58,19 @@ export interface PlanCommand {
   /** Where the agent keeps per-interface DNS files (read only, to observe the DNS items). */
   readonly resolvDir: string;
 }
+export type GraphFormat = 'html' | 'dot' | 'json';
+
+export interface GraphCommand {
+  readonly command: 'graph';
+  readonly config: string;
+  readonly snapshot: string | undefined;
+  readonly globalConfig: string | undefined;
+  readonly resolvDir: string;
+  readonly output: string;
+  /** undefined: from the output's extension. */
+  readonly format: GraphFormat | undefined;
+}
+
 export interface SnapshotCommand {
   readonly command: 'snapshot';
   /** undefined or '-': standard output. */
@@ -80,6 +93,7 @@ export type Command =
   | RunCommand
   | ValidateCommand
   | PlanCommand
+  | GraphCommand
   | SnapshotCommand
   | DemoCommand
   | HelpCommand
@@ -141,6 +155,17 @@ export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       output: { type: 'string', short: 'o', check: ['text', 'json'] },
       'detailed-exitcode': { type: 'boolean' },
       'no-color': { type: 'boolean' },
+      'resolv-dir': { type: 'string' },
+    },
+    positionals: [],
+  },
+  graph: {
+    options: {
+      config: { type: 'string', required: true },
+      snapshot: { type: 'string' },
+      'global-config': { type: 'string' },
+      output: { type: 'string', short: 'o', required: true },
+      format: { type: 'string', check: ['html', 'dot', 'json'] },
       'resolv-dir': { type: 'string' },
     },
     positionals: [],
@@ -293,6 +318,19 @@ export function parseCommandArgs(cmd: CommandName, args: readonly string[]): Par
           detailedExitcode: v['detailed-exitcode'] === true,
           noColor: v['no-color'] === true,
           resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
+        },
+      };
+    case 'graph':
+      return {
+        ok: true,
+        command: {
+          command: 'graph',
+          config: str(v.config)!,
+          snapshot: str(v.snapshot),
+          globalConfig: str(v['global-config']),
+          resolvDir: str(v['resolv-dir']) ?? DEFAULT_RESOLV_DIR,
+          output: str(v.output)!,
+          format: str(v.format) as GraphFormat | undefined,
         },
       };
     case 'snapshot':

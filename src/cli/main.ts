@@ -33,6 +33,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { runPlan } = await import('./plan.js');
       return runPlan(cmd, io);
     }
+    case 'graph': {
+      const { runGraph } = await import('./graph.js');
+      return runGraph(cmd, io);
+    }
     case 'snapshot': {
       const { runSnapshot } = await import('./snapshot.js');
       return runSnapshot(cmd, io);

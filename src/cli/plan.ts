@@ -9,7 +9,7 @@ import { locationPollSec, readGlobalSettings } from '../io/global-config.js';
 import type { PlanCommand } from './args.js';
 import { type LiveOptions, type Observation, ObservationError, observeLive } from './observation.js';
 import { type PlanSource, planDocument } from './plan-json.js';
-import { type PlanSettings, planFor } from './plan-model.js';
+import { type PlanResult, type PlanSettings, planFor } from './plan-model.js';
 import { formatPlanText } from './plan-text.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import type { CliIo } from './validate.js';
@@ -29,13 +29,24 @@ function useColor(cmd: PlanCommand, io: PlanIo, env: NodeJS.ProcessEnv): boolean
   return cmd.output === 'text' && !cmd.noColor && io.stdout.isTTY === true && !env.NO_COLOR;
 }
 
-export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {}): Promise<number> {
-  const fail = (message: string) => {
-    io.stderr.write(`mmagent plan: ${message}\n`);
-    return 1;
-  };
-  // The agent's read path and validation: a file the agent would refuse (a global config among
-  // them) is refused here too, instead of being planned as an empty config.
+/** What `plan` and `graph` read: the config, the global config, the state to plan from. */
+export interface PlanInputs {
+  readonly config: string;
+  readonly globalConfig: string | undefined;
+  readonly snapshot: string | undefined;
+  readonly resolvDir: string;
+}
+
+/**
+ * Reads the inputs (the agent's read path and validation: a file the agent would refuse, a global
+ * config among them, is refused here too) and plans. Warnings of the global config go to `warn`.
+ */
+export async function preparePlan(
+  cmd: PlanInputs,
+  warn: (line: string) => void,
+  hooks: PlanHooks = {},
+): Promise<{ ok: true; result: PlanResult; source: PlanSource } | { ok: false; message: string }> {
+  const fail = (message: string) => ({ ok: false as const, message });
   const cfg = await readWwanConfigFile(cmd.config);
   if (!cfg.ok) return fail(cfg.message);
   let settings: PlanSettings = {};
@@ -44,7 +55,7 @@ export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {
     const g = await readGlobalConfigFile(cmd.globalConfig);
     if (!g.ok) return fail(g.message);
     const read = readGlobalSettings(g.value);
-    for (const w of read.warnings) io.stderr.write(`warning: ${w}\n`);
+    for (const w of read.warnings) warn(w);
     settings = { locationRefreshSeconds: locationPollSec(read.settings) };
   }
 
@@ -64,14 +75,21 @@ export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {
     }
     source = { kind: 'live', takenAt: obs.takenAt, modemManagerVersion: obs.snapshot.version ?? '' };
   }
-
-  let result: ReturnType<typeof planFor>;
   try {
-    result = planFor(cfg.value, obs, settings);
+    return { ok: true, result: planFor(cfg.value, obs, settings), source };
   } catch (err) {
     // Data the model refuses (a malformed address from ModemManager, in a snapshot or live).
     return fail(`cannot plan: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+export async function runPlan(cmd: PlanCommand, io: PlanIo, hooks: PlanHooks = {}): Promise<number> {
+  const prepared = await preparePlan(cmd, (w) => io.stderr.write(`warning: ${w}\n`), hooks);
+  if (!prepared.ok) {
+    io.stderr.write(`mmagent plan: ${prepared.message}\n`);
+    return 1;
+  }
+  const { result, source } = prepared;
   if (cmd.output === 'json') {
     io.stdout.write(`${JSON.stringify(planDocument(result, source), null, 2)}\n`);
   } else {

@@ -3,7 +3,7 @@
  * texts; keep them in step with the option specs there (test/cli/args.test.ts checks that every
  * option a spec accepts is mentioned in its command's text).
  */
-export const COMMAND_NAMES = ['run', 'validate', 'plan', 'snapshot', 'demo'] as const;
+export const COMMAND_NAMES = ['run', 'validate', 'plan', 'graph', 'snapshot', 'demo'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const DEFAULT_RESOLV_DIR = '/run/wwan/resolv.conf';
@@ -19,6 +19,7 @@ Commands:
   run        run the agent: apply a WwanConfig (file, or EVE pubsub), publish its status
   validate   check a WwanConfig or global config file against its schema
   plan       show what applying a config would change, without changing anything
+  graph      write that plan's graph as one HTML page (offline), DOT or JSON
   snapshot   print the observed modem and network state as JSON
   demo       run the agent against the built-in ModemManager simulator
 
@@ -80,6 +81,21 @@ Options:
 
 Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes (only with
 --detailed-exitcode), 1 error.`,
+
+  graph: `Usage: mmagent graph --config FILE -o FILE [options]
+
+Write the graph of what applying FILE would do (as mmagent plan sees it: the live state,
+read-only, or a snapshot) to one file: a self-contained HTML page of the visualizer (it
+fetches nothing; open it anywhere), DOT, or JSON (schemas/graph-export.schema.json).
+
+Options:
+  --config FILE          WwanConfig to plan for (required)
+  -o, --output FILE      where to write (required); .html, .dot or .json give the format
+  --format FORMAT        html, dot or json (default: from the extension)
+  --snapshot FILE        plan from this snapshot instead of the live state
+  --global-config FILE   EVE global config (ConfigItemValueMap) file
+  --resolv-dir DIR       the agent's per-interface DNS files (default ${DEFAULT_RESOLV_DIR})
+  -h, --help             show this help`,
 
   snapshot: `Usage: mmagent snapshot [-o FILE]
 

@@ -5,16 +5,12 @@
 import type { Logger } from '../../reconciler/controller.js';
 import type { WwanAgent } from '../agent/agent.js';
 import { historyEntry, RunHistory } from './history.js';
+import { livePageHtml } from './html.js';
 import { isLoopback, VisualizerServer } from './server.js';
 
 export interface LiveVisualizer {
   readonly url: string;
   close(): Promise<void>;
-}
-
-/** The page while the full view is not there: links to the data endpoints. */
-export async function minimalPage(): Promise<string> {
-  return '<!doctype html><meta charset="utf-8"><title>mmagent graph</title><h1>mmagent graph</h1><ul><li><a href="/graph.json">/graph.json</a></li><li><a href="/history.json">/history.json</a></li><li>/events (server-sent events)</li></ul>';
 }
 
 export async function startLiveVisualizer(opts: {
@@ -27,7 +23,7 @@ export async function startLiveVisualizer(opts: {
 }): Promise<LiveVisualizer> {
   const history = opts.history ?? new RunHistory();
   const server = new VisualizerServer(
-    { graph: () => opts.agent.graphExport(), history, page: opts.page ?? minimalPage },
+    { graph: () => opts.agent.graphExport(), history, page: opts.page ?? livePageHtml },
     opts.logger,
   );
   const addr = await server.listen(opts.host, opts.port);

@@ -236,7 +236,7 @@ test('version, and errors before the command', () => {
   usageError(['--version', 'x'], "mmagent --version: unexpected argument 'x'");
   const none = usageError([], 'mmagent: missing command');
   assert.equal(none.usage, OVERVIEW);
-  usageError(['frob'], "mmagent: unknown command 'frob' (one of run, validate, plan, snapshot, demo)");
+  usageError(['frob'], "mmagent: unknown command 'frob' (one of run, validate, plan, graph, snapshot, demo)");
   usageError(['--config', 'c', 'run'], 'mmagent: unknown option --config (options go after the command)');
 });
 
