@@ -53,6 +53,8 @@ function swatch(style: Partial<CSSStyleDeclaration>, cls = 'swatch'): HTMLElemen
 let shown: GraphExport | null = null;
 let selected: string | null = null;
 const view = new GraphView(cyBox, (id) => select(id));
+// The cytoscape instance on window: for the browser tests and for poking at the graph from the console.
+(window as unknown as { mmagentCy: unknown }).mmagentCy = view.cy;
 
 function select(id: string | null): void {
   selected = id;
