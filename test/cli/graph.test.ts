@@ -33,7 +33,15 @@ async function graph(dir: string, args: Partial<GraphCommand> & { output: string
     ),
   );
   let stderr = '';
-  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((stderr += s), true) } };
+  const io = {
+    stdout: { write: () => true },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+        return true;
+      },
+    },
+  };
   const cmd: GraphCommand = {
     command: 'graph',
     config,
