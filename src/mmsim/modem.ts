@@ -503,6 +503,11 @@ export class Modem {
     for (let i = 0; i < times; i++) this.#connectFaults.push({ errorName, message });
   }
 
+  /** Drops the connect failures still queued: the next connect succeeds. */
+  clearConnectFaults(): void {
+    this.#connectFaults.length = 0;
+  }
+
   /** Network-initiated disconnect: Connected=false with a ConnectionError, no DISCONNECTING step. */
   dropBearer(errorName: string, message: string, path?: string): string[] {
     const victims = this.bearers.filter((b) => b.connected && (path === undefined || b.path === path));

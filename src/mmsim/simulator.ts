@@ -217,6 +217,11 @@ export class ModemManagerSimulator {
     this.modem(ref).setRegistration(change);
   }
 
+  /** The connect failures still queued on the modem are dropped. */
+  clearConnectFaults(ref: ModemRef): void {
+    this.modem(ref).clearConnectFaults();
+  }
+
   /** The next `times` connect attempts on the modem fail with this MM error name. */
   failNextConnect(
     ref: ModemRef,

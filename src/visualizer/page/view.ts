@@ -50,6 +50,11 @@ export class GraphView {
       });
     } else {
       const selected = this.cy.$(':selected').map((e) => e.id());
+      // Where every item is now, before the elements are replaced (see layout()).
+      const before = new Map<string, { parent: string; x: number; y: number }>();
+      this.cy.nodes('[kind = "item"]').forEach((n) => {
+        before.set(n.id(), { parent: String(n.data('parent') ?? ''), ...n.position() });
+      });
       this.cy.batch(() => {
         this.cy.elements().remove();
         this.cy.add([
@@ -57,20 +62,22 @@ export class GraphView {
           ...els.edges.map((e) => ({ group: 'edges' as const, data: { ...e.data }, classes: e.classes })),
         ]);
       });
-      this.layout(key);
+      this.layout(key, before);
       this.key = key;
       for (const id of selected) this.cy.getElementById(id).select();
     }
     this.applyFilter(this.filter);
   }
 
-  private layout(key: string): void {
+  private layout(key: string, before: ReadonlyMap<string, { parent: string; x: number; y: number }>): void {
     const known = this.places.get(key);
     if (known) {
       this.cy.nodes('[kind = "item"]').positions((n) => known.get(n.id()) ?? n.position());
       this.cy.fit(undefined, 20);
       return;
     }
+    // What stays the same keeps its place: a cluster whose items are the same as before (another
+    // modem's change) goes back where it was after the new layout, so only what changed moves.
     this.cy
       .layout({
         name: 'dagre',
@@ -83,6 +90,31 @@ export class GraphView {
         animate: false,
       } as cytoscape.LayoutOptions)
       .run();
+    const members = (parentOf: (id: string) => string | undefined, ids: Iterable<string>) => {
+      const m = new Map<string, string[]>();
+      for (const id of ids) {
+        const p = parentOf(id) ?? '';
+        m.set(p, [...(m.get(p) ?? []), id]);
+      }
+      for (const v of m.values()) v.sort();
+      return m;
+    };
+    const oldSets = members((id) => before.get(id)?.parent, before.keys());
+    const items = this.cy.nodes('[kind = "item"]');
+    const newSets = members(
+      (id) => String(this.cy.getElementById(id).data('parent') ?? ''),
+      items.map((n) => n.id()),
+    );
+    items.forEach((n) => {
+      const old = before.get(n.id());
+      const cluster = String(n.data('parent') ?? '');
+      if (
+        old &&
+        cluster !== '' &&
+        JSON.stringify(oldSets.get(cluster)) === JSON.stringify(newSets.get(cluster))
+      )
+        n.position({ x: old.x, y: old.y });
+    });
     const pos: Positions = new Map();
     this.cy.nodes('[kind = "item"]').forEach((n) => {
       pos.set(n.id(), { ...n.position() });
