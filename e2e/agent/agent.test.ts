@@ -11,6 +11,7 @@ import { validateAgainst } from '../../src/schemas/validate.js';
 import { skipUnless } from '../harness/require.js';
 import {
   cfgOf,
+  inForce,
   kernel,
   kernelEventually,
   modemA,
@@ -27,7 +28,7 @@ describe('mmagent run (simulator + netns)', () => {
     if (skipUnless(t, needs)) return;
     const config = cfgOf(network('modem-a', 'wwan0'));
     await withAgentWorld({ modems: [modemA()], config }, async (w) => {
-      const st = await w.waitStatus(online('modem-a'), 'modem-a online');
+      const st = await w.waitStatus(inForce('modem-a'), 'modem-a online, everything in force');
       const a = net(st, 'modem-a')!;
       assert.equal(a.IPSettings.Address?.IP, '10.64.64.10');
       assert.equal(a.ConfigError, '');

@@ -38,16 +38,17 @@ export const net = (s: { Networks?: WwanNetworkStatus[] | null }, label: string)
   (s.Networks ?? []).find((n) => n.LogicalLabel === label);
 
 /** A status predicate: the label is connected with an address. */
-/**
- * Online and fully in force: connected with an address, and nothing pending (right after the connect
- * the kernel observer may not have seen the interface yet, which ConfigError says for a moment).
- */
 export const online = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) => {
   const n = net(s, label);
-  return (
-    !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null && n.ConfigError === ''
-  );
+  return !!n && n.Module.OpMode === 'online-and-connected' && n.IPSettings.Address !== null;
 };
+
+/**
+ * Online and fully in force: nothing pending either (right after the connect the kernel observer may
+ * not have seen the interface yet, which ConfigError says for a moment).
+ */
+export const inForce = (label: string) => (s: { Networks?: WwanNetworkStatus[] | null }) =>
+  online(label)(s) && net(s, label)?.ConfigError === '';
 
 interface Addr {
   ifname: string;
