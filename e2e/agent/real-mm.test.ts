@@ -10,6 +10,12 @@ import { RealModemManager } from '../harness/real-mm.js';
 import { skipUnless } from '../harness/require.js';
 import { network, withAgentOn } from './world.js';
 
+/** The kit's prerequisites (root for its mount namespace and netns). */
+const REAL_MM_NEEDS = {
+  root: true,
+  commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
+} as const;
+
 interface Addr {
   addr_info: { local: string; prefixlen: number }[];
 }
@@ -20,13 +26,7 @@ interface Route {
 }
 
 test('mmagent run against the real ModemManager: IPv4 connect, wwan0 configured, unplug and replug', async (t) => {
-  if (
-    skipUnless(t, {
-      root: true,
-      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
-    })
-  )
-    return;
+  if (skipUnless(t, REAL_MM_NEEDS)) return;
   const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
   try {
     const config = {
@@ -110,13 +110,7 @@ test('mmagent run against the real ModemManager: IPv4 connect, wwan0 configured,
 });
 
 test('mmagent run --pubsub against the real ModemManager: a Python peer publishes WwanConfig and reads WwanStatus', async (t) => {
-  if (
-    skipUnless(t, {
-      root: true,
-      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
-    })
-  )
-    return;
+  if (skipUnless(t, REAL_MM_NEEDS)) return;
   const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
   try {
     const config = {
@@ -230,13 +224,7 @@ test('SIM PIN on the real ModemManager: a wrong PIN is sent once and never again
 });
 
 test('repair ladder on the real ModemManager: traffic blackholed behind the bearer -> reconnect, then disable/enable, online again after each', async (t) => {
-  if (
-    skipUnless(t, {
-      root: true,
-      commands: ['dbus-daemon', 'ModemManager', 'mmcli', 'unshare', 'python3', 'ip'],
-    })
-  )
-    return;
+  if (skipUnless(t, REAL_MM_NEEDS)) return;
   const mm = await RealModemManager.start({ mmLogLevel: 'INFO' });
   try {
     const int = (key: string, v: number) => ({ Key: key, ItemType: 1, IntValue: v });

@@ -14,8 +14,7 @@ import { chromium } from 'playwright-core';
 import { MMError } from '../../src/mmsim/errors.js';
 import { cfgOf, modemA, modemB, needs, network, online, withAgentWorld } from '../agent/world.js';
 import { skipUnless } from '../harness/require.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 
 interface CyNode {
   data(k: string): string;
@@ -51,14 +50,7 @@ test('live page: clusters, a failure within a second with its error, back, the t
     chmodSync(wrapper, 0o755);
     const browser = await chromium.launch({
       executablePath: wrapper,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -9,8 +9,9 @@ import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { offlinePageHtml } from '../../src/visualizer/html.js';
 import { smallGraph } from '../../test/visualizer/fixture.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 
-const chromiumPath = '/usr/bin/chromium';
+const chromiumPath = CHROMIUM;
 const skip = existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (Debian package chromium)`;
 
 let browser: Browser | undefined;
@@ -40,14 +41,7 @@ before(async () => {
   if (skip) return;
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, offline: true });
   // Every request other than the page itself is refused and recorded: the offline file fetches nothing.

@@ -78,7 +78,6 @@ export class EvePubsub {
   private settingsSeen = false;
   /** Publications under way (their checkpoint writes), for idle(). */
   private readonly sending = new Set<Promise<void>>();
-  private configStarted = false;
   private closed = false;
 
   constructor(
@@ -145,7 +144,6 @@ export class EvePubsub {
     this.clock.clearTimeout(timer);
     signal?.removeEventListener('abort', arrived);
     if (this.closed || signal?.aborted) return;
-    this.configStarted = true;
 
     this.subscribe(SUBSCRIPTIONS.controllerCert, {
       onUpdate: (key, value) => {
@@ -211,11 +209,6 @@ export class EvePubsub {
     for (const id of current) this.cipherBlocks.add(id);
     if (this.cipherMetrics.any)
       this.send(this.publishers.cipherMetrics.publish(GLOBAL_KEY, this.cipherMetrics.metrics()));
-  }
-
-  /** Whether the WwanConfig subscription has started (after the global config or the wait). */
-  get started(): boolean {
-    return this.configStarted;
   }
 
   async close(): Promise<void> {

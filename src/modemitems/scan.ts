@@ -19,7 +19,6 @@ export const SCAN_PERIOD_MS = 3_600_000;
 interface Scan {
   readonly round: number;
   readonly abort: AbortController;
-  done: boolean;
 }
 
 export class ScanTracker {
@@ -44,18 +43,16 @@ export class ScanTracker {
   /** Starts `scan` for round `round` of modem `name`, replacing one under way; never waits for it. */
   start(name: string, round: number, scan: (signal: AbortSignal) => Promise<readonly VarDict[]>): void {
     this.scans.get(name)?.abort.abort(new Error('a newer scan round started'));
-    const s: Scan = { round, abort: new AbortController(), done: false };
+    const s: Scan = { round, abort: new AbortController() };
     this.scans.set(name, s);
     scan(s.abort.signal).then(
       (list) => {
         if (this.scans.get(name) !== s) return;
-        s.done = true;
         this.results.set(name, list);
         this.onResult();
       },
       (err: unknown) => {
         if (this.scans.get(name) !== s || s.abort.signal.aborted) return;
-        s.done = true;
         this.results.delete(name);
         this.hooks.onError?.(name, err);
         this.onResult();
@@ -66,12 +63,6 @@ export class ScanTracker {
   /** The round started last for `name` (the observed spec), or undefined. */
   round(name: string): number | undefined {
     return this.scans.get(name)?.round;
-  }
-
-  /** Whether a scan of `name` is under way. */
-  scanning(name: string): boolean {
-    const s = this.scans.get(name);
-    return s !== undefined && !s.done;
   }
 
   /** The last successful scan's networks of `name`. */

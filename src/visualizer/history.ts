@@ -6,18 +6,10 @@
  */
 import { describeStep, type RunRecord } from '../../reconciler/controller.js';
 import type { GraphExport } from '../../reconciler/export.js';
+import type { HistoryEntry } from './page/boot.js';
 
-export interface HistoryEntry {
-  readonly id: number;
-  /** When the run ended (ISO 8601). */
-  readonly at: string;
-  readonly reasons: readonly string[];
-  readonly durationMs: number;
-  /** `op type/name (why)`, in plan order. */
-  readonly steps: readonly string[];
-  readonly failed: number;
-  readonly graph: GraphExport;
-}
+/** The shape is the page's (page/boot.ts): one definition for both sides. */
+export type { HistoryEntry };
 
 /** The entry of one finished run, with the graph as the run left it. */
 export function historyEntry(r: RunRecord, graph: GraphExport): HistoryEntry {
