@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 import { MMError } from '../../src/mmsim/errors.js';
 import { cfgOf, modemA, modemB, needs, network, online, withAgentWorld } from '../agent/world.js';
 import { skipUnless } from '../harness/require.js';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, saveScreenshot } from './browser.js';
 
 interface CyNode {
   data(k: string): string;
@@ -95,6 +95,7 @@ test('live page: clusters, a failure within a second with its error, back, the t
     await page.waitForFunction(() =>
       /Call setup failed \(injected\)/.test(document.querySelector('#panel')?.textContent ?? ''),
     );
+    t.diagnostic(`screenshot: ${await saveScreenshot(page, 'live-failed.png')}`);
     // Unchanged items (modem B's) did not move.
     const after = new Map((await positions()).map(([id, x, y]) => [id, `${x},${y}`]));
     for (const [id, p] of before) if (id.endsWith('/modem-b')) assert.equal(after.get(id), p, `${id} moved`);
@@ -125,6 +126,7 @@ test('live page: clusters, a failure within a second with its error, back, the t
     await page.waitForFunction((i) => window.mmagentCy.getElementById(i).data('colour') === 'failed', CONN, {
       timeout: 5_000,
     });
+    t.diagnostic(`screenshot: ${await saveScreenshot(page, 'live-history.png')}`);
     assert.deepEqual(errors, []);
   });
 });

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { offlinePageHtml } from '../../src/visualizer/html.js';
 import { smallGraph } from '../../test/visualizer/fixture.js';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, saveScreenshot } from './browser.js';
 
 const chromiumPath = CHROMIUM;
 const skip = existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (Debian package chromium)`;
@@ -64,11 +64,12 @@ after(async () => {
   await browser?.close();
 });
 
-test('one cluster per modem, items inside, nothing fetched', { skip }, async () => {
+test('one cluster per modem, items inside, nothing fetched', { skip }, async (t) => {
+  t.diagnostic(`screenshot: ${await saveScreenshot(page, 'offline.png')}`);
   const clusters = await page.evaluate(() => window.mmagentCy.nodes('.cluster').map((n) => n.data('label')));
   assert.deepEqual(clusters.sort(), ['modem1', 'unmanaged:123']);
-  const parent = await page.evaluate(() => window.mmagentCy.getElementById('bearer/modem1').data('parent'));
-  assert.equal(parent, 'cluster\u0000modem1');
+  const cluster = await page.evaluate(() => window.mmagentCy.getElementById('bearer/modem1').data('cluster'));
+  assert.equal(cluster, 'cluster\u0000modem1');
   // The graph gets the page's height (a grid placement slip once gave it a 0-height row).
   const box = await page.locator('#cy').boundingBox();
   assert.ok(box && box.height > 500, `graph area ${JSON.stringify(box)}`);

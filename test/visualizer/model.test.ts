@@ -1,7 +1,6 @@
-/** The page's pure helpers: grouping by modem, colours and outlines, stable layout keys, diff, filters. */
+/** The page's pure helpers: grouping by modem, colours and outlines, diff, filters. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GraphExport } from '../../reconciler/export.js';
 import {
   actionOf,
   choices,
@@ -9,7 +8,6 @@ import {
   colourOf,
   detailOf,
   groupByCluster,
-  layoutKey,
   matches,
   noFilter,
   passes,
@@ -25,13 +23,13 @@ test('items are grouped by path[0]; items without a path stay outside clusters',
   assert.deepEqual(g.get('unmanaged:123'), ['radio/123']);
 });
 
-test('elements: one compound node per modem, items parented to it, edges styled by satisfaction', () => {
+test('elements: one cluster node per modem, items in it, edges styled by satisfaction', () => {
   const els = toElements(smallGraph());
   const clusters = els.nodes.filter((n) => n.data.kind === 'cluster').map((n) => n.data.label);
   assert.deepEqual(clusters, ['modem1', 'unmanaged:123']);
   const byId = new Map(els.nodes.map((n) => [n.data.id, n]));
-  assert.equal(byId.get('dns/global')?.data.parent, undefined);
-  assert.equal(byId.get('bearer/modem1')?.data.parent, clusterNodeId('modem1'));
+  assert.equal(byId.get('dns/global')?.data.cluster, undefined);
+  assert.equal(byId.get('bearer/modem1')?.data.cluster, clusterNodeId('modem1'));
   assert.equal(byId.get('bearer/modem1')?.classes, 'c-in-force a-modify');
   assert.equal(byId.get('connection/modem1')?.classes, 'c-failed');
   assert.equal(byId.get('radio/123')?.classes, 'c-in-force external');
@@ -63,21 +61,6 @@ test('colours follow state and status; outlines follow the plan op with the expo
   assert.equal(actionOf({}), null);
   assert.equal(actionOf({ steps: [step('delete'), step('modify')] }), 'modify');
   assert.equal(actionOf({ steps: [step('create'), step('recreate')] }), 'recreate');
-});
-
-test('the layout key ignores states and order, and changes with items, clusters or edges', () => {
-  const g = smallGraph();
-  const k = layoutKey(g);
-  const restated: GraphExport = {
-    ...g,
-    items: [...g.items].reverse().map((i) => ({ ...i, state: 'failed' as const, current: null })),
-    edges: g.edges.map((e) => ({ ...e, satisfied: !e.satisfied })),
-  };
-  assert.equal(layoutKey(restated), k);
-  assert.notEqual(layoutKey({ ...g, edges: g.edges.slice(1) }), k);
-  assert.notEqual(layoutKey({ ...g, items: g.items.slice(1) }), k);
-  const moved = g.items.map((i) => (i.id === 'dns/global' ? { ...i, path: ['modem1'] } : i));
-  assert.notEqual(layoutKey({ ...g, items: moved }), k);
 });
 
 test('the diff is a JSON Patch from observed to desired, also for null and scalar specs', () => {

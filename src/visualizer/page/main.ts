@@ -52,7 +52,16 @@ function swatch(style: Partial<CSSStyleDeclaration>, cls = 'swatch'): HTMLElemen
 
 let shown: GraphExport | null = null;
 let selected: string | null = null;
-const view = new GraphView(cyBox, (id) => select(id));
+let statusText = '';
+const view = new GraphView(
+  cyBox,
+  (id) => select(id),
+  (p) => {
+    // Large graphs are drawn a slice at a time; the status says how far, the body when it is done.
+    document.body.dataset.drawn = p.done ? 'yes' : 'no';
+    status.textContent = p.done ? statusText : `${statusText} · drawing ${p.placed} of ${p.total} items`;
+  },
+);
 // The cytoscape instance on window: for the browser tests and for poking at the graph from the console.
 (window as unknown as { mmagentCy: unknown }).mmagentCy = view.cy;
 
@@ -93,10 +102,16 @@ function show(g: GraphExport): void {
     'every type',
     ch.types.map((t) => [t, t]),
   );
-  view.render(g);
   view.applyFilter(currentFilter());
   renderPanel(panel, g, selected, (other) => select(other));
-  if (selected !== null) view.select(selected);
+  void view.render(g).then((drawn) => {
+    if (drawn && selected !== null) view.select(selected);
+  });
+}
+
+function setStatus(text: string): void {
+  statusText = text;
+  status.textContent = text;
 }
 
 for (const el of [clusterSel, typeSel, colourSel])
@@ -140,13 +155,13 @@ function pin(id: number | null): void {
   const e = id === null ? entries.at(-1) : entries.find((x) => x.id === id);
   if (e) {
     show(e.graph);
-    status.textContent = `${id === null ? 'live' : 'history'} · ${describe(e)}`;
+    setStatus(`${id === null ? 'live' : 'history'} · ${describe(e)}`);
   }
   renderTimeline();
 }
 
 async function live(): Promise<void> {
-  status.textContent = 'live · connecting';
+  setStatus('live · connecting');
   try {
     const [graph, history] = await Promise.all([
       fetch('/graph.json').then((r) => r.json() as Promise<GraphExport>),
@@ -155,10 +170,10 @@ async function live(): Promise<void> {
     entries = [...history.entries];
     maxEntries = history.maxEntries;
     show(graph);
-    status.textContent = entries.length ? `live · ${describe(entries.at(-1)!)}` : 'live';
+    setStatus(entries.length ? `live · ${describe(entries.at(-1)!)}` : 'live');
     renderTimeline();
   } catch (err) {
-    status.textContent = `live · cannot load the graph: ${String(err)}`;
+    setStatus(`live · cannot load the graph: ${String(err)}`);
   }
   const events = new EventSource('/events');
   events.addEventListener('run', (ev) => {
@@ -170,13 +185,13 @@ async function live(): Promise<void> {
   });
   events.addEventListener('error', () => {
     // EventSource reconnects by itself; the status says the view may be stale meanwhile.
-    if (events.readyState !== EventSource.OPEN) status.textContent = 'live · disconnected, retrying';
+    if (events.readyState !== EventSource.OPEN) setStatus('live · disconnected, retrying');
   });
 }
 
 if (boot.mode === 'offline') {
+  setStatus(`offline · ${boot.graph.name}`);
   show(boot.graph);
-  status.textContent = `offline · ${boot.graph.name}`;
 } else {
   void live();
 }

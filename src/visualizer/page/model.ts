@@ -52,23 +52,14 @@ export function groupByCluster(items: readonly ExportedItem[]): Map<string | nul
   return groups;
 }
 
-/**
- * What a layout depends on: the set of items (with their clusters) and edges, order-independent.
- * Two exports with the same key are drawn at the same places, so a state-only update restyles.
- */
-export function layoutKey(g: Pick<GraphExport, 'items' | 'edges'>): string {
-  const nodes = g.items.map((i) => `${clusterOf(i) ?? ''}\u0001${i.id}`).sort();
-  const edges = g.edges.map((e) => `${e.from}\u0001${e.to}`).sort();
-  return JSON.stringify([nodes, edges]);
-}
-
 export function edgeId(e: Pick<ExportedEdge, 'from' | 'to'>): string {
   return `edge\u0000${e.from}\u0000${e.to}`;
 }
 
 export interface NodeData {
   readonly id: string;
-  readonly parent?: string;
+  /** The id of the cluster node the item is drawn in. */
+  readonly cluster?: string;
   readonly label: string;
   readonly kind: 'item' | 'cluster';
   readonly type?: string;
@@ -106,7 +97,7 @@ export function toElements(g: GraphExport): Elements {
     nodes.push({
       data: {
         id: it.id,
-        ...(c !== null ? { parent: clusterNodeId(c) } : {}),
+        ...(c !== null ? { cluster: clusterNodeId(c) } : {}),
         label: `${it.label}\n${it.type}`,
         kind: 'item',
         type: it.type,
