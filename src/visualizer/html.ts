@@ -2,9 +2,11 @@
  * The visualizer's HTML: the page script (src/visualizer/page/, bundled by esbuild with cytoscape and
  * dagre) and its styles inline, so the agent serves one response and an offline file needs nothing else.
  *
- * The bundle is built by `npm run build` next to the compiled module (page.bundle.js/.css); run from the
- * TypeScript sources (tsx, tests) where no such file exists, it is built in memory with esbuild's API once
- * per process. esbuild is a devDependency: an install without it must use the built files.
+ * The bundle is read from page.bundle.js/.css next to the module that holds this code: `npm run build`
+ * writes them beside the compiled module (dist/src/visualizer/) and beside the bundled agent
+ * (dist/mmagent.mjs, src/build/bundle.ts). Run from the TypeScript sources (tsx, tests) where no such
+ * file exists, it is built in memory with esbuild's API once per process. esbuild is a devDependency: an
+ * install without it (the bundled agent shipped alone) must use the built files.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +18,7 @@ export interface PageBundle {
   readonly css: string;
 }
 
+/** Beside this module: dist/src/visualizer/ (tsc), or beside dist/mmagent.mjs when bundled into the agent. */
 const builtJs = new URL('./page.bundle.js', import.meta.url);
 const builtCss = new URL('./page.bundle.css', import.meta.url);
 /** The entry is always the TypeScript source: dist/ has no page sources (tsc leaves page/ to esbuild). */
@@ -26,7 +29,13 @@ const entry = fileURLToPath(new URL('./page/main.ts', import.meta.url)).replace(
 
 /** esbuild's output for the page: one IIFE script and one style sheet, minified. */
 export async function buildPageBundle(): Promise<PageBundle> {
-  const esbuild = await import('esbuild');
+  const esbuild = await import('esbuild').catch((err: unknown) => {
+    throw new Error(
+      `no visualizer page bundle at ${fileURLToPath(builtJs)} (and .css), and esbuild cannot build one: ${
+        (err as Error).message.split('\n')[0]
+      }`,
+    );
+  });
   const r = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -118,8 +127,15 @@ export async function offlinePageHtml(graph: GraphExport, opts: { title?: string
   );
 }
 
-/** `node dist/src/visualizer/html.js --write-bundle` (npm run build): the bundle beside the compiled module. */
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/**
+ * `node dist/src/visualizer/html.js --write-bundle` (npm run build): the bundle beside the compiled module.
+ * Only as html.js/html.ts itself: bundled into the agent, import.meta.url is the agent's script.
+ */
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  /[\\/]html\.[jt]s$/.test(process.argv[1])
+) {
   if (process.argv[2] !== '--write-bundle') {
     console.error('usage: html.js --write-bundle');
     process.exit(2);
