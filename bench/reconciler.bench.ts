@@ -1,201 +1,201 @@
 /**
- * Reconciler benchmarks: plan and apply with no-op configurators.
- *  1. Scaling: 100, 1k, 10k, 100k items with ~3 dependencies each; from empty, after changing exactly
- *     one item, and with no change. Prints medians and the growth ratio between sizes.
- *  2. The eve-libs anchor workload (100 chains x 100 items, ~2.96 deps each; evelibs-bench.md) next to
- *     the Go figures measured on this kind of machine.
- * Usage: npm run bench [-- --quick]
+ * The reconciler on the eve-libs anchor workload (../shared/reference/evelibs-bench.md §2), at 1k, 10k
+ * and 100k items in the same shape: C chains of 100 items (C = N/100); chain c's root `modem-ccc` has no
+ * dependencies, item (c,k) needs (c,k-1), (c,0) when k >= 2, and ((c+1) mod C, k-1): 296 edges a chain
+ * (29,600 at 10k, asserted). No-op configurators. Each benchmark warms up, then reports the median and
+ * p99 of many iterations:
+ *   (a)  create all: plan + apply of a prebuilt intent onto an empty current graph;
+ *   (b)  one modify, two independently built intents (graphOf twice), alternated: plan + apply;
+ *   (b') one modify, the same intent edited (the leaf's put) and edited back: edit + plan + apply;
+ *   (b0) no change: plan + apply.
+ * Then peak RSS, bytes per item (heap after GC, with the current graph and two intents alive) and
+ * allocations per step (v8 heap statistics around each GC, from GCProfiler).
+ * Usage: npm run bench [-- --quick] (no eve-libs figure here: docs/PERFORMANCE.md has the interleaved
+ * comparison and how to run it).
  */
+import { cpus, totalmem } from 'node:os';
+import { GCProfiler } from 'node:v8';
 import {
   apply,
   type Configurator,
+  editGraph,
   emptyGraph,
   type Graph,
   graphOf,
   type Item,
   item,
   plan,
-  syncGraph,
 } from '../reconciler/index.js';
 
 const quick = process.argv.includes('--quick');
 const noop: Configurator = { create() {}, modify() {}, delete() {} };
-const configurators = { n: noop, modem: noop, link: noop };
+const configurators = { modem: noop, link: noop };
+const gc = (globalThis as { gc?: () => void }).gc;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+/** The anchor workload with `chains` chains of 100; the leaf m000-99 carries `leafAttr`. */
+function anchor(chains: number, leafAttr: number): Item[] {
+  const out: Item[] = [];
+  const width = chains > 100 ? 4 : 3;
+  const root = (c: number) => `modem-${String(c).padStart(width, '0')}`;
+  const name = (c: number, k: number) => `m${String(c).padStart(width, '0')}-${String(k).padStart(2, '0')}`;
+  const ref = (c: number, k: number) =>
+    k === 0 ? { type: 'modem', name: root(c) } : { type: 'link', name: name(c, k) };
+  for (let c = 0; c < chains; c++) {
+    out.push(item({ type: 'modem', name: root(c), spec: { attr: 0 } }));
+    for (let k = 1; k < 100; k++) {
+      const deps = [ref(c, k - 1)];
+      if (k >= 2) deps.push(ref(c, 0));
+      deps.push(ref((c + 1) % chains, k - 1));
+      const unique = deps.filter(
+        (d, i) => deps.findIndex((x) => x.type === d.type && x.name === d.name) === i,
+      );
+      out.push(
+        item({
+          type: 'link',
+          name: name(c, k),
+          spec: { attr: c === 0 && k === 99 ? leafAttr : 0 },
+          deps: unique.map((r) => ({ ref: r, description: 'bench' })),
+        }),
+      );
+    }
+  }
+  const edges = out.reduce((s, i) => s + i.deps.length, 0);
+  if (out.length !== chains * 100 || edges !== chains * 296)
+    throw new Error(`anchor shape: ${out.length} items, ${edges} edges`);
+  return out;
 }
 
-async function time(runs: number, fn: () => unknown | Promise<unknown>): Promise<number> {
+interface Timing {
+  readonly median: number;
+  readonly p99: number;
+}
+
+async function time(warmup: number, runs: number, fn: () => unknown | Promise<unknown>): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
     await fn();
     out.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return median(out);
+  out.sort((a, b) => a - b);
+  return {
+    median: out[Math.floor(out.length / 2)]!,
+    p99: out[Math.min(out.length - 1, Math.floor(out.length * 0.99))]!,
+  };
 }
 
-/** Item i depends on i-1, i-7 and i-31 (when they exist): about 3 dependencies each. */
-function layered(n: number, changed = -1): Item[] {
-  const out: Item[] = [];
-  for (let i = 0; i < n; i++) {
-    const deps = [1, 7, 31]
-      .filter((d) => i - d >= 0)
-      .map((d) => ({ ref: { type: 'n', name: `${i - d}` }, description: 'bench' }));
-    out.push(item({ type: 'n', name: `${i}`, spec: { attr: i === changed ? 1 : 0 }, deps }));
+/** Bytes allocated by `fn` (v8 heap statistics: what each GC found, plus what is left at the end). */
+async function allocated(fn: () => unknown | Promise<unknown>): Promise<number> {
+  gc?.();
+  const p = new GCProfiler();
+  const start = process.memoryUsage().heapUsed;
+  p.start();
+  await fn();
+  const end = process.memoryUsage().heapUsed;
+  const { statistics } = p.stop();
+  let total = 0;
+  let from = start;
+  for (const s of statistics) {
+    total += s.beforeGC.heapStatistics.usedHeapSize - from;
+    from = s.afterGC.heapStatistics.usedHeapSize;
   }
-  return out;
+  return total + end - from;
 }
 
-/** The eve-libs anchor: 100 roots, each heading a chain of 99; (c,k) -> (c,k-1), (c,0), ((c+1)%100,k-1). */
-function anchor(leafAttr: number): Item[] {
-  const out: Item[] = [];
-  const name = (c: number, k: number) => `m${String(c).padStart(3, '0')}-${String(k).padStart(2, '0')}`;
-  const ref = (c: number, k: number) =>
-    k === 0
-      ? { type: 'modem', name: `modem-${String(c).padStart(3, '0')}` }
-      : { type: 'link', name: name(c, k) };
-  for (let c = 0; c < 100; c++) {
-    out.push(item({ type: 'modem', name: `modem-${String(c).padStart(3, '0')}`, spec: { attr: 0 } }));
-    for (let k = 1; k < 100; k++) {
-      const deps = [ref(c, k - 1)];
-      if (k >= 2) deps.push(ref(c, 0));
-      deps.push(ref((c + 1) % 100, k - 1));
-      const unique = deps.filter(
-        (d, i) => deps.findIndex((x) => x.type === d.type && x.name === d.name) === i,
-      );
-      const leaf = c === 0 && k === 99;
-      out.push(
-        item({
-          type: 'link',
-          name: name(c, k),
-          spec: { attr: leaf ? leafAttr : 0 },
-          deps: unique.map((r) => ({ ref: r, description: 'bench' })),
-        }),
-      );
-    }
-  }
-  return out;
-}
-
-/** Plan and apply a prebuilt desired graph onto an empty current one (building it is timed apart). */
-async function fromEmpty(d: Graph): Promise<Graph> {
-  const items = [...d.nodes.values()];
-  const cur = emptyGraph('G');
-  const p = plan(cur, d, { configurators });
-  const r = await apply(p, cur, d, { configurators, concurrency: 64 });
-  if (r.succeeded !== items.length) throw new Error(`expected ${items.length} creates, got ${r.succeeded}`);
+async function reconcile(cur: Graph, want: Graph, expectSteps: number, op?: string): Promise<Graph> {
+  const p = plan(cur, want, { configurators });
+  if (p.steps.length !== expectSteps || (op && p.steps[0]?.op !== op))
+    throw new Error(`expected ${expectSteps} step(s) ${op ?? ''}, got ${p.steps.length}`);
+  const r = await apply(p, cur, want, { configurators, concurrency: 64 });
+  if (r.succeeded !== expectSteps) throw new Error(`expected ${expectSteps} successes, got ${r.succeeded}`);
   return r.current;
 }
 
-async function scaling() {
-  console.log('\n== Scaling: layered graph, ~3 dependencies per item, no-op configurators ==');
-  console.log(
-    'size     plan+apply empty   per item   edit 1 item   plan 1 change   plan full-diff   apply 1   no-change plan',
-  );
-  const sizes = quick ? [100, 1000, 10000] : [100, 1000, 10000, 100000];
-  const rows: { n: number; empty: number; plan1: number }[] = [];
-  for (const n of sizes) {
-    const runs = n >= 100000 ? 3 : n >= 10000 ? 7 : 21;
-    const items = layered(n);
-    const built = graphOf('G', items);
-    const empty = await time(runs, () => fromEmpty(built));
-    // Steady state: a current graph reconciled to d0, then exactly one item changes.
-    const d0 = syncGraph(emptyGraph('G'), items);
-    const c0 = emptyGraph('G');
-    const r0 = await apply(plan(c0, d0, { configurators }), c0, d0, { configurators, concurrency: 64 });
-    const cur = r0.current;
-    plan(cur, d0, { configurators }); // prime the diff cache for this pair
-    const changedItems = layered(n, n - 1);
-    let d1 = d0;
-    const edit = await time(runs, () => {
-      d1 = syncGraph(d0, changedItems);
-    });
-    const p1 = plan(cur, d1, { configurators });
-    if (p1.steps.length !== 1 || p1.steps[0]!.op !== 'modify') throw new Error('expected exactly one modify');
-    const plan1 = await time(runs * 5, () => plan(cur, d1, { configurators }));
-    const full = await time(runs, () => plan(cur, d1, { configurators, incremental: false }));
-    const apply1 = await time(runs * 5, () => apply(p1, cur, d1, { configurators }));
-    const none = await time(runs * 5, () => plan(cur, d0, { configurators }));
-    rows.push({ n, empty, plan1 });
-    console.log(
-      `${String(n).padEnd(8)} ${fmt(empty).padStart(12)}   ${`${((empty * 1000) / n).toFixed(2)} µs`.padStart(9)}   ${fmt(edit).padStart(11)}   ${fmt(plan1).padStart(13)}   ${fmt(full).padStart(14)}   ${fmt(apply1).padStart(7)}   ${fmt(none).padStart(14)}`,
-    );
-  }
-  console.log('\ngrowth ratios (time ratio for 10x more items; 10.0 = linear, 1.0 = constant):');
-  for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1]!;
-    const b = rows[i]!;
-    console.log(
-      `  ${a.n} -> ${b.n}: plan+apply from empty x${(b.empty / a.empty).toFixed(1)}, plan one change x${(b.plan1 / a.plan1).toFixed(1)}`,
-    );
-  }
-}
-
-/** Go medians from ../shared/reference/evelibs-bench.md (eve-libs f808748a, Go 1.19, this machine kind). */
-const go = { build: 19.64, createAll: 79.49, oneModify: 5.91, noChange: 5.66, diff: 0.424 };
-
-async function anchorBench() {
-  console.log('\n== eve-libs anchor workload: 10,000 items, 29,600 edges (100 chains x 100) ==');
-  const a0 = anchor(0);
-  const a1 = anchor(1);
-  if (a0.reduce((s, i) => s + i.deps.length, 0) !== 29600) throw new Error('anchor edge count');
-  const runs = quick ? 5 : 15;
-  let d0 = emptyGraph('G');
-  const build = await time(runs, () => {
-    d0 = graphOf('G', a0);
-  });
-  const createAll = await time(runs, async () => {
-    const c = emptyGraph('G');
-    const r = await apply(plan(c, d0, { configurators }), c, d0, { configurators, concurrency: 64 });
-    if (r.succeeded !== 10000) throw new Error('expected 10000 creates');
-  });
-  const base = syncGraph(emptyGraph('G'), a0);
-  const c0 = emptyGraph('G');
-  const cur = (await apply(plan(c0, base, { configurators }), c0, base, { configurators, concurrency: 64 }))
-    .current;
-  const intents = [base, syncGraph(base, a1)];
-  plan(cur, base, { configurators });
-  let i = 0;
-  // (b) OneModify: alternate the two intents; each reconcile sees exactly one changed leaf.
-  let state = cur;
-  const oneModify = await time(runs * 5, async () => {
-    const want = intents[(i++ + 1) % 2]!;
-    const p = plan(state, want, { configurators });
-    if (p.steps.length !== 1 || p.steps[0]!.op !== 'modify') throw new Error('expected one modify');
-    state = (await apply(p, state, want, { configurators })).current;
-  });
-  const settled = state;
-  const settledIntent = intents[i % 2]!;
-  const noChange = await time(runs * 5, () => {
-    const p = plan(settled, settledIntent, { configurators });
-    if (p.steps.length !== 0) throw new Error('expected no change');
-  });
-  const diff = await time(runs * 5, () => plan(cur, intents[1]!, { configurators }));
-  const row = (name: string, ts: number, g: number) => {
-    const ratio = g / ts;
-    const verdict = ratio >= 1 ? `${ratio.toFixed(1)}x faster` : `${(1 / ratio).toFixed(1)}x slower`;
-    console.log(
-      `  ${name.padEnd(28)} ${fmt(ts).padStart(10)}   eve-libs (Go) ${fmt(g).padStart(10)}   ${verdict}`,
-    );
-  };
-  row('BuildIntent10k', build, go.build);
-  row('(a) ReconcileCreateAll10k', createAll, go.createAll);
-  row('(b) ReconcileOneModify10k', oneModify, go.oneModify);
-  row('(b0) ReconcileNoChange10k', noChange, go.noChange);
-  row('(c) DiffItems / plan 1 change', diff, go.diff);
-  console.log(
-    '  (eve-libs figures are medians measured on a 2-vCPU machine of this kind, see evelibs-bench.md;',
-  );
-  console.log('   timings on this VM drift by about ±20%: compare medians, interleave runs for close calls)');
-}
-
 function fmt(ms: number): string {
-  return ms >= 10 ? `${ms.toFixed(1)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`;
+  return ms >= 10 ? `${ms.toFixed(1)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} µs`;
+}
+const both = (t: Timing) => `${fmt(t.median)} (p99 ${fmt(t.p99)})`;
+
+interface Row {
+  readonly n: number;
+  readonly a: Timing;
+  readonly b: Timing;
+  readonly bEdit: Timing;
+  readonly b0: Timing;
 }
 
-console.log(`node ${process.version}, ${quick ? 'quick run' : 'full run'}`);
-await scaling();
-await anchorBench();
+async function size(n: number): Promise<Row> {
+  const chains = n / 100;
+  const items0 = anchor(chains, 0);
+  const items1 = anchor(chains, 1);
+  const big = n >= 100_000;
+  const iters = quick ? (big ? 3 : 10) : big ? 10 : n >= 10_000 ? 30 : 100;
+  const small = quick ? 50 : big ? 200 : 500;
+
+  const intent0 = graphOf('G', items0);
+  const a = await time(big ? 1 : 3, iters, () => reconcile(emptyGraph('G'), intent0, n));
+  const allocA = await allocated(() => reconcile(emptyGraph('G'), intent0, n));
+
+  // (b): two intents built apart, as from two config files; the planner cannot share their history.
+  const intent1 = graphOf('G', items1);
+  let cur = await reconcile(emptyGraph('G'), intent0, n);
+  const intents = [intent0, intent1];
+  let i = 0;
+  const b = await time(20, small, async () => {
+    cur = await reconcile(cur, intents[++i % 2]!, 1, 'modify');
+  });
+
+  // (b'): the intent edited (one put) and edited back, then reconciled each time.
+  const leaf0 = items0.find((x) => x.name.endsWith('-99') && /^m0+-/.test(x.name))!;
+  const leaf1 = items1.find((x) => x.name === leaf0.name)!;
+  let want = intent0;
+  cur = await reconcile(cur, want, i % 2 === 0 ? 0 : 1);
+  let j = 0;
+  const bEdit = await time(20, small, async () => {
+    const leaf = ++j % 2 === 1 ? leaf1 : leaf0;
+    want = editGraph(want, (e) => e.put(leaf));
+    cur = await reconcile(cur, want, 1, 'modify');
+  });
+  const allocB = await allocated(async () => {
+    want = editGraph(want, (e) => e.put(++j % 2 === 1 ? leaf1 : leaf0));
+    cur = await reconcile(cur, want, 1, 'modify');
+  });
+
+  const b0 = await time(20, small, () => reconcile(cur, want, 0));
+
+  gc?.();
+  const heap = process.memoryUsage().heapUsed;
+  console.log(
+    [
+      `${String(n).padStart(6)} items, ${chains * 296} edges`,
+      `  (a)  create all        ${both(a)}  ${((a.median * 1000) / n).toFixed(2)} µs/item, ${(allocA / n).toFixed(0)} B allocated/step`,
+      `  (b)  one modify, 2 intents built apart  ${both(b)}`,
+      `  (b') one modify, intent edited and back ${both(bEdit)}  ${allocB.toLocaleString('en')} B allocated`,
+      `  (b0) no change          ${both(b0)}`,
+      `  heap after GC with the current graph and 3 intents alive: ${(heap / 2 ** 20).toFixed(0)} MiB, ${((heap - baseHeap) / n).toFixed(0)} B/item`,
+    ].join('\n'),
+  );
+  // Keep them alive until the heap is read.
+  if (!cur || !intent1 || !want) throw new Error('unreachable');
+  return { n, a, b, bEdit, b0 };
+}
+
+console.log(
+  `node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${quick ? 'quick run' : 'full run'}${gc ? '' : ' (no --expose-gc: allocation and heap figures include garbage)'}`,
+);
+console.log('== eve-libs anchor workload, no-op configurators ==');
+gc?.();
+const baseHeap = process.memoryUsage().heapUsed;
+const rows: Row[] = [];
+for (const n of [1_000, 10_000, 100_000]) rows.push(await size(n));
+console.log('\ngrowth (time ratio for 10x the items; 10 = linear, 1 = constant):');
+for (let k = 1; k < rows.length; k++) {
+  const x = rows[k - 1]!;
+  const y = rows[k]!;
+  const r = (f: (r: Row) => Timing) => `x${(f(y).median / f(x).median).toFixed(1)}`;
+  console.log(
+    `  ${x.n} -> ${y.n}: (a) ${r((q) => q.a)}, (b) ${r((q) => q.b)}, (b') ${r((q) => q.bEdit)}, (b0) ${r((q) => q.b0)}`,
+  );
+}
+console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (whole run, 100k last)`);

@@ -1,15 +1,14 @@
 /**
  * The immutable graph: items keyed by `type/name`, each in a cluster path (nested subgraphs), with a
  * reverse index of dependents. Graphs are never mutated: `editGraph` returns a new graph that shares
- * every unchanged node with the old one (immer), and records which keys it changed in a journal so the
- * planner can diff two related graphs in time proportional to the change.
+ * every unchanged node with the old one, in maps whose edit costs O(change + √size) (layered-map.ts),
+ * and records which keys it changed in a journal so the planner can diff two related graphs in time
+ * proportional to the change.
  */
-import { castDraft, enableMapSet, freeze, produce } from 'immer';
 import type { Item, ItemRef } from './api.js';
 import { InvalidClusterError, NameCollisionError } from './errors.js';
 import { contentKey, depKeys, keyOf, refFromKey } from './item.js';
-
-enableMapSet();
+import { LayeredMap } from './layered-map.js';
 
 export type ClusterPath = readonly string[];
 
@@ -79,18 +78,21 @@ function newLineage(g: Graph): void {
 }
 
 /**
- * The keys that may differ between `from` and `to` when `to` descends from `from` by edits, or undefined
- * when that is unknown (unrelated graphs, or history older than the journal keeps).
+ * The keys that may differ between `from` and `to` when one descends from the other by edits (in either
+ * direction: the keys changed between two versions are the same both ways), or undefined when that is
+ * unknown (unrelated graphs, or history older than the journal keeps).
  */
 export function changedKeys(from: Graph, to: Graph): ReadonlySet<string> | undefined {
   if (from === to) return new Set();
   const a = versions.get(from);
   const b = versions.get(to);
-  if (!a || !b || a.lineage !== b.lineage || a.version > b.version) return undefined;
+  if (!a || !b || a.lineage !== b.lineage) return undefined;
   const lin = a.lineage;
-  if (a.version < lin.offset) return undefined;
+  const lo = Math.min(a.version, b.version);
+  const hi = Math.max(a.version, b.version);
+  if (lo < lin.offset) return undefined;
   const out = new Set<string>();
-  for (let v = a.version; v < b.version; v++) {
+  for (let v = lo; v < hi; v++) {
     for (const k of lin.changes[v - lin.offset] ?? []) out.add(k);
   }
   return out;
@@ -101,9 +103,9 @@ export function changedKeys(from: Graph, to: Graph): ReadonlySet<string> | undef
 export function emptyGraph(name: string): Graph {
   const g: Graph = Object.freeze({
     name,
-    nodes: new Map<string, GraphNode>(),
-    dependents: new Map<string, readonly string[]>(),
-    clusters: new Map<string, Cluster>(),
+    nodes: LayeredMap.empty<string, GraphNode>(),
+    dependents: LayeredMap.empty<string, readonly string[]>(),
+    clusters: LayeredMap.empty<string, Cluster>(),
   });
   newLineage(g);
   return g;
@@ -210,7 +212,8 @@ export function editGraph(g: Graph, recipe: (e: GraphEditor) => void): Graph {
       if (old && old.observed === observed && samePath(old.path, path) && old.item.label === it.label) {
         if (old.item === it || contentKey(old.item) === contentKey(it)) return;
       }
-      const depsChanged = !old || old.item.deps !== it.deps;
+      // The same dependency keys in a new array (an item rebuilt from config) keep their links.
+      const depsChanged = !old || (old.item.deps !== it.deps && !sameKeys(depKeys(old.item), depKeys(it)));
       if (old && depsChanged) unlink(k, old.item);
       if (depsChanged) link(k, it);
       if (path.length > 0) ensureCluster(path);
@@ -248,69 +251,40 @@ export function editGraph(g: Graph, recipe: (e: GraphEditor) => void): Graph {
 
   // Drop no-op changes (put then delete of a new key, and so on) before touching the graph.
   const changed: string[] = [];
+  const nodeEdits = new Map<string, GraphNode | null>();
   // forEach, not for-of over entries: no [key, value] array per entry on this bulk path.
   nodeChanges.forEach((c, k) => {
-    if ((c ?? undefined) !== g.nodes.get(k)) changed.push(k);
+    if ((c ?? undefined) !== g.nodes.get(k)) {
+      changed.push(k);
+      nodeEdits.set(k, c);
+    }
   });
   if (changed.length === 0 && depChanges.size === 0 && clusterChanges.size === 0) return g;
-
-  const next =
-    changed.length + depChanges.size > bulkEdit
-      ? bulk(g, changed, nodeChanges, depChanges, clusterChanges)
-      : produce(g, (d) => {
-          for (const k of changed) {
-            const c = nodeChanges.get(k);
-            if (c) d.nodes.set(k, castDraft(c));
-            else d.nodes.delete(k);
-          }
-          for (const [k, list] of depChanges) {
-            if (list.length === 0) d.dependents.delete(k);
-            else d.dependents.set(k, list);
-          }
-          for (const [k, c] of clusterChanges) {
-            if (c) d.clusters.set(k, castDraft(c));
-            else d.clusters.delete(k);
-          }
-        });
+  const depEdits = new Map<string, readonly string[] | null>();
+  depChanges.forEach((list, k) => {
+    depEdits.set(k, list.length === 0 ? null : Object.freeze(list));
+  });
+  const next: Graph = Object.freeze({
+    name: g.name,
+    nodes: layered(g.nodes).with(nodeEdits),
+    dependents: layered(g.dependents).with(depEdits),
+    clusters: layered(g.clusters).with(clusterChanges),
+  });
   recordVersion(g, next, changed);
   return next;
 }
 
-/**
- * Above this many changed entries an edit builds the new maps directly instead of through immer drafts
- * (measured: 10k Map sets cost ~8 ms through a draft, ~1.5 ms directly). The result is the same frozen,
- * structurally shared value: unchanged nodes are the very same objects.
- */
-const bulkEdit = 512;
+/** Every graph's maps are LayeredMaps (only this module builds graphs). */
+function layered<V>(m: ReadonlyMap<string, V>): LayeredMap<string, V> {
+  if (m instanceof LayeredMap) return m as LayeredMap<string, V>;
+  throw new TypeError('graph maps are built by reconciler/graph.ts only');
+}
 
-function bulk(
-  g: Graph,
-  changed: readonly string[],
-  nodeChanges: ReadonlyMap<string, GraphNode | null>,
-  depChanges: ReadonlyMap<string, string[]>,
-  clusterChanges: ReadonlyMap<string, Cluster | null>,
-): Graph {
-  const nodes = new Map(g.nodes);
-  for (const k of changed) {
-    const c = nodeChanges.get(k);
-    if (c) nodes.set(k, c);
-    else nodes.delete(k);
-  }
-  const dependents = new Map(g.dependents);
-  depChanges.forEach((list, k) => {
-    if (list.length === 0) dependents.delete(k);
-    else dependents.set(k, Object.freeze(list));
-  });
-  let clusters = g.clusters;
-  if (clusterChanges.size > 0) {
-    const m = new Map(g.clusters);
-    for (const [k, c] of clusterChanges) {
-      if (c) m.set(k, c);
-      else m.delete(k);
-    }
-    clusters = freeze(m);
-  }
-  return Object.freeze({ name: g.name, nodes: freeze(nodes), dependents: freeze(dependents), clusters });
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function recordVersion(prev: Graph, next: Graph, changed: readonly string[]): void {
