@@ -112,8 +112,14 @@ export interface BundleResult {
   readonly pageBytes: number;
 }
 
-/** Bundles the agent into `outDir` (mmagent.mjs, page.bundle.js, page.bundle.css). */
-export async function bundleAgent(outDir: string): Promise<BundleResult> {
+/**
+ * Bundles the agent into `outDir` (mmagent.mjs, page.bundle.js, page.bundle.css). `minify: false` keeps
+ * the names (for profiles); `sourcemap` writes mmagent.mjs.map (use with node --enable-source-maps).
+ */
+export async function bundleAgent(
+  outDir: string,
+  opts: { minify?: boolean; sourcemap?: boolean } = {},
+): Promise<BundleResult> {
   const esbuild = await import('esbuild');
   const root = packageRoot();
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -125,7 +131,8 @@ export async function bundleAgent(outDir: string): Promise<BundleResult> {
       entryPoints: [join(root, 'src/cli/main.ts')],
       outfile: file,
       bundle: true,
-      minify: true,
+      minify: opts.minify ?? true,
+      sourcemap: opts.sourcemap ?? false,
       format: 'esm',
       platform: 'node',
       target: 'node20',
