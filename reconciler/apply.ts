@@ -9,7 +9,7 @@ import { PermanentError, systemClock } from './api.js';
 import { withDeadline } from './deadline.js';
 import { errorText } from './errors.js';
 import type { Graph, GraphEditor, GraphNode } from './graph.js';
-import { editGraph } from './graph.js';
+import { adoptCreated, editGraph } from './graph.js';
 import { MinHeap } from './heap.js';
 import { formatRef, keyOf } from './item.js';
 
@@ -124,7 +124,20 @@ export async function apply(
         else if (o.skipped) skipped++;
         else failed++;
       }
-      resolve({ current: applyEdits(current, edits), edits, outcomes, log, succeeded, failed, skipped });
+      // Everything desired was created from nothing (a start): the new current graph is the desired one.
+      const adopted =
+        failed === 0 && skipped === 0 && edits.every((e) => e.kind === 'put')
+          ? adoptCreated(current, desired, edits.length)
+          : undefined;
+      resolve({
+        current: adopted ?? applyEdits(current, edits),
+        edits,
+        outcomes,
+        log,
+        succeeded,
+        failed,
+        skipped,
+      });
     };
 
     const skip = (index: number, why: string) => {
