@@ -46,7 +46,14 @@ export const NATIVE_PACKAGES: readonly { name: string; files: readonly string[];
   { name: '@mmagent/icmp', files: ['package.json', 'build/Release/mmagent_icmp.node'], optional: true },
 ];
 
-const EXTERNAL = ['netlink', 'node-unix-socket', '@mmagent/icmp', 'esbuild'];
+/** Not bundled; `import('esbuild')` and the ICMP addon's createRequire stay run-time lookups. */
+const EXTERNAL = ['@mmagent/icmp', 'esbuild'];
+/**
+ * Native packages imported statically by modules that only `run` needs. An external ESM import would be
+ * hoisted to the bundle's top and load netlink's 1 MB of CommonJS even for `--help`; a CommonJS shim
+ * (`module.exports = require(name)`) is required only when the importing module is first evaluated.
+ */
+const LAZY_EXTERNAL = /^(netlink|node-unix-socket)$/;
 
 /** Bundled CommonJS code calls require() for Node built-ins; ESM has none, so the bundle makes one. */
 const BANNER =
@@ -64,6 +71,15 @@ function embedPlugin(root: string, version: string): Plugin {
       build.onResolve({ filter: /^x11$/ }, () => ({ path: 'x11', namespace: 'mmagent-stub' }));
       build.onLoad({ filter: /.*/, namespace: 'mmagent-stub' }, () => ({
         contents: 'module.exports = null;',
+        loader: 'js',
+      }));
+      build.onResolve({ filter: LAZY_EXTERNAL }, (args) =>
+        args.namespace === 'mmagent-lazy'
+          ? { path: args.path, external: true }
+          : { path: args.path, namespace: 'mmagent-lazy' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'mmagent-lazy' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
         loader: 'js',
       }));
       build.onResolve({ filter: /^mmagent-embedded:schemas$/ }, () => ({
