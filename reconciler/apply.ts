@@ -12,6 +12,7 @@ import type { Graph, GraphEditor, GraphNode } from './graph.js';
 import { adoptCreated, editGraph } from './graph.js';
 import { MinHeap } from './heap.js';
 import { formatRef, keyOf } from './item.js';
+import { linksOf, type StepLinks } from './plan.js';
 
 export interface ApplyOptions {
   readonly configurators: Configurators;
@@ -90,16 +91,15 @@ export async function apply(
   const clock = opts.clock ?? systemClock;
   const limit = Math.max(1, opts.concurrency ?? 8);
   const steps = plan.steps;
-  // Steps by index: one map from id to index, then plain arrays (a plan may have many thousands).
-  const indexOf = new Map<string, number>();
-  for (let i = 0; i < steps.length; i++) indexOf.set(steps[i]!.id, i);
+  // Steps by index (a plan may have many thousands): plan() hands over its links by index; a plan
+  // built by hand has its ids looked up once.
+  const links = linksOf(plan) ?? linksByIds(steps);
   const waiting = new Int32Array(steps.length);
   const dependents: number[][] = new Array(steps.length);
   for (let i = 0; i < steps.length; i++) {
-    const s = steps[i]!;
-    waiting[i] = s.after.length;
-    for (const a of s.after) {
-      const j = indexOf.get(a)!;
+    waiting[i] = links.start[i + 1]! - links.start[i]!;
+    for (let x = links.start[i]!; x < links.start[i + 1]!; x++) {
+      const j = links.index[x]!;
       const list = dependents[j];
       if (list) list.push(i);
       else dependents[j] = [i];
@@ -265,6 +265,24 @@ export async function apply(
 
     pump();
   });
+}
+
+/** The index form of a hand-built plan's `after` lists (an unknown id fails the plan loudly). */
+function linksByIds(steps: readonly PlanStep[]): StepLinks {
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < steps.length; i++) indexOf.set(steps[i]!.id, i);
+  const start = new Int32Array(steps.length + 1);
+  const index: number[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    start[i] = index.length;
+    for (const a of steps[i]!.after) {
+      const j = indexOf.get(a);
+      if (j === undefined) throw new Error(`step ${steps[i]!.id} waits for unknown step ${a}`);
+      index.push(j);
+    }
+  }
+  start[steps.length] = index.length;
+  return { start, index: Int32Array.from(index) };
 }
 
 /** The OpContext of one call; its AbortController is made on first use: most synchronous calls never ask. */

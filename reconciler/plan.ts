@@ -119,6 +119,8 @@ interface Draft {
   readonly after: Draft[];
   waiting: number;
   emitted: boolean;
+  /** Its position in the plan's steps, once emitted. */
+  index: number;
   next?: Draft[];
 }
 
@@ -552,11 +554,13 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
     release(r);
   }
 
-  const steps = orderSteps(planned, recs, current, desired);
+  const { steps, links } = orderSteps(planned, recs, current, desired);
   pending.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   deferred.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
   hookErrors.sort((a, b) => compareKeys(keyOf(a.ref), keyOf(b.ref)));
-  return { steps, pending, cycles, deferred, hookErrors };
+  const result: Plan = { steps, pending, cycles, deferred, hookErrors };
+  stepLinks.set(result, links);
+  return result;
 }
 
 function recreatedBecause(dep: ItemRef): Reason {
@@ -661,20 +665,36 @@ function outOfSyncSeeds(current: Graph, desired: Graph, incremental: boolean): I
   return seeds;
 }
 
+/**
+ * A plan's `after` lists as step indexes (compressed rows: the steps step i waits for are
+ * `index[start[i]] .. index[start[i+1]-1]`), so apply links steps without looking ids up by string.
+ * Kept beside the plan (a WeakMap), not in it: the plan's shape is public and serialised.
+ */
+export interface StepLinks {
+  readonly start: Int32Array;
+  readonly index: Int32Array;
+}
+const stepLinks = new WeakMap<Plan, StepLinks>();
+
+/** The index form of `p`'s `after` lists when `p` came from plan(); undefined for a plan built by hand. */
+export function linksOf(p: Plan): StepLinks | undefined {
+  return stepLinks.get(p);
+}
+
 /** Turns the planned operations into steps with `after` constraints, in a deterministic order. */
 function orderSteps(
   planned: readonly Rec[],
   recs: ReadonlyMap<string, Rec>,
   current: Graph,
   desired: Graph,
-): PlanStep[] {
+): { steps: PlanStep[]; links: StepLinks } {
   const byKey = (k: string): Rec | undefined => recs.get(k);
   const all: Draft[] = [];
   const add = (id: string, rec: Rec, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
     const key = rec.key;
     const d: Draft = phase
-      ? { id, key, rec, rank, op, phase, after: [], waiting: 0, emitted: false }
-      : { id, key, rec, rank, op, after: [], waiting: 0, emitted: false };
+      ? { id, key, rec, rank, op, phase, after: [], waiting: 0, emitted: false, index: -1 }
+      : { id, key, rec, rank, op, after: [], waiting: 0, emitted: false, index: -1 };
     all.push(d);
     return d;
   };
@@ -738,6 +758,8 @@ function orderSteps(
   const heap = new MinHeap<Draft>((x, y) => (x.rank !== y.rank ? x.rank < y.rank : x.key < y.key));
   for (const dr of all) if (dr.waiting === 0) heap.push(dr);
   const out: PlanStep[] = [];
+  const emittedOrder: Draft[] = [];
+  let linkCount = 0;
   while (out.length < all.length) {
     let dr = heap.pop();
     if (dr === undefined) {
@@ -747,14 +769,26 @@ function orderSteps(
     }
     if (dr.emitted) continue;
     dr.emitted = true;
+    dr.index = out.length;
+    linkCount += dr.after.length;
     const n = dr.after.length;
     const after = n === 0 ? noKeys : n === 1 ? [dr.after[0]!.id] : sortedIds(dr.after);
     out.push(toStep(dr.id, dr.rec, dr.op, dr.phase, after));
+    emittedOrder.push(dr);
     for (const w of dr.next ?? noDrafts) {
       if (--w.waiting === 0) heap.push(w);
     }
   }
-  return out;
+  // The same constraints by index; a step only waits for steps emitted before it.
+  const start = new Int32Array(out.length + 1);
+  const index = new Int32Array(linkCount);
+  let at = 0;
+  for (let i = 0; i < emittedOrder.length; i++) {
+    start[i] = at;
+    for (const before of emittedOrder[i]!.after) index[at++] = before.index;
+  }
+  start[out.length] = at;
+  return { steps: out, links: { start, index } };
 }
 const noDrafts: readonly never[] = [];
 
