@@ -4,12 +4,19 @@
  * reconciler bench's shape (100 modem clusters of 100 layered items). Prints figures; not a test.
  *   node --import tsx bench/visualizer.bench.ts
  */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EntryType } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { exportGraph } from '../reconciler/export.js';
 import { emptyGraph, graphOf } from '../reconciler/graph.js';
 import { item } from '../reconciler/item.js';
-import { offlinePageHtml } from '../src/visualizer/html.js';
+import { runGraph } from '../src/cli/graph.js';
+import { offlinePageHtml, pageBundle } from '../src/visualizer/html.js';
+import { configOf, netA, netB } from '../test/cli/scenarios.js';
 
 function synthetic(clusters: number, perCluster: number) {
   const placed = [];
@@ -76,8 +83,37 @@ const show = (n: number, r: Render) =>
   console.log(
     `${n} items: first items drawn ${r.firstMs} ms, all drawn ${r.allMs} ms, longest task ${Math.round(r.longestTaskMs)} ms`,
   );
-const small = synthetic(2, 12);
+/** mmagent graph's page for an APN change on a two-modem agent (the CLI tests' snapshot of the simulator). */
+async function twoModemPage(): Promise<{ html: string; items: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmagent-vbench-'));
+  try {
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify(configOf([netA({ AccessPoint: { APN: 'internet.v2' } }), netB()])));
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    const base = {
+      command: 'graph',
+      config,
+      globalConfig: undefined,
+      resolvDir: join(dir, 'resolv'),
+      format: undefined,
+    } as const;
+    const snapshot = fileURLToPath(new URL('../test/cli/fixtures/both-connected.json', import.meta.url));
+    await runGraph({ ...base, snapshot, output: join(dir, 'g.json') }, io as never);
+    await runGraph({ ...base, snapshot, output: join(dir, 'g.html') }, io as never);
+    const items = (JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')) as { items: unknown[] }).items
+      .length;
+    return { html: readFileSync(join(dir, 'g.html'), 'utf8'), items };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bundle = await pageBundle();
+console.log(
+  `page bundle: ${bundle.js.length} bytes of script, ${bundle.css.length} bytes of styles (inline in every page)`,
+);
+const two = await twoModemPage();
 const big = synthetic(100, 100);
 console.log(`chromium ${'/usr/bin/chromium'}, node ${process.version}; viewport 1400x900`);
-show(small.items.length, await firstRender(await offlinePageHtml(small)));
+show(two.items, await firstRender(two.html));
 show(big.items.length, await firstRender(await offlinePageHtml(big)));
