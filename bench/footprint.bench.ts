@@ -11,11 +11,11 @@
  *     (its own cost is printed).
  * Run: node --import tsx bench/footprint.bench.ts [--runs N]   (default 15 starts per program)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { existsSync, type FSWatcher, readFileSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,6 +38,8 @@ export interface AgentProcess {
   readonly statusDir: string;
   /** Process start (spawn) to WwanStatus.json on disk, in ms. */
   readonly firstStatusMs: number;
+  /** CPU time (user + system) the agent had used when its first status appeared (10 ms ticks). */
+  readonly firstStatusCpuMs: number;
   readonly firstStatus: WwanStatus;
   /** The agent's JSON log lines so far. */
   readonly logs: LogLine[];
@@ -74,9 +76,13 @@ export async function withAgentProcess<T>(
       const logs: LogLine[] = [];
       let stderr = '';
       let watcher: FSWatcher | undefined;
+      let cpuMs = Number.NaN;
       const written = new Promise<number>((resolve) => {
         watcher = watch(statusDir, (_event, name) => {
-          if (name === 'WwanStatus.json' && existsSync(statusFile)) resolve(performance.now());
+          if (name !== 'WwanStatus.json' || !existsSync(statusFile)) return;
+          const t = performance.now();
+          cpuMs = cpuTimeMs(child?.pid);
+          resolve(t);
         });
       });
       const t0 = performance.now();
@@ -135,6 +141,7 @@ export async function withAgentProcess<T>(
         ns,
         statusDir,
         firstStatusMs: t1 - t0,
+        firstStatusCpuMs: cpuMs,
         firstStatus: await readStatus(),
         logs,
         async waitStatus(pred, what, timeoutMs = 20_000) {
@@ -171,6 +178,18 @@ export async function withAgentProcess<T>(
   }
 }
 
+let clockTicks: number | undefined;
+/** utime + stime of a live process from /proc (`ip netns exec` execs the program: same pid). */
+function cpuTimeMs(pid: number | undefined): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function quantiles(samples: readonly number[]) {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] ?? Number.NaN;
@@ -184,18 +203,35 @@ function line(name: string, samples: readonly number[]): string {
     .padStart(5)} ms  min ${r.min.toFixed(0).padStart(5)} ms`;
 }
 
-/** Spawn to exit of `argv`, in ms (fails on a non-zero exit). */
-async function timeExit(argv: readonly string[]): Promise<number> {
+/**
+ * Spawn to exit of `argv` in ms (through `sh`, whose own start is in the figure for every program alike),
+ * and the CPU time (user + system) it used, from the shell's `times` (fails on a non-zero exit).
+ */
+async function timeExit(argv: readonly string[]): Promise<{ wall: number; cpu: number }> {
   const t0 = performance.now();
-  const child = spawn(argv[0] as string, argv.slice(1), { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('sh', ['-c', '"$@" >/dev/null || exit $?; times', 'sh', ...argv], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
   let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
   const [code] = (await once(child, 'exit')) as [number | null];
-  const t = performance.now() - t0;
+  const wall = performance.now() - t0;
   if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}: ${err}`);
-  return t;
+  // `times`: the shell's user and system time, then its children's: "0m0.412s 0m0.060s".
+  const m = out
+    .trim()
+    .split('\n')
+    .at(-1)
+    ?.match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+  const cpu = m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : Number.NaN;
+  return { wall, cpu };
 }
 
 async function dirBytes(dir: string): Promise<number> {
@@ -208,6 +244,13 @@ async function dirBytes(dir: string): Promise<number> {
 async function main(runs: number): Promise<void> {
   console.log(`machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}`);
   console.log(`node ${process.version}, ${process.platform}-${process.arch}`);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(
+    `load average at start: ${load()} (other work on the machine inflates wall times, not CPU times)`,
+  );
   const out = await mkdtemp(join(tmpdir(), 'mmagent-bundle-'));
   try {
     const t0 = performance.now();
@@ -244,16 +287,26 @@ async function main(runs: number): Promise<void> {
     });
 
     console.log(`\n--help, spawn to exit (2 warm-up starts each, then ${runs} each, taking turns):`);
-    const help = programs.map(() => [] as number[]);
+    const help = programs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     for (let i = 0; i < runs + 2; i++)
       for (const [k, p] of programs.entries()) {
         const t = await timeExit([...p.argv, '--help']);
-        if (i >= 2) help[k]?.push(t);
+        if (i >= 2) {
+          help[k]?.wall.push(t.wall);
+          help[k]?.cpu.push(t.cpu);
+        }
       }
-    for (const [k, p] of programs.entries()) console.log(line(p.name, help[k] ?? []));
-    const bare = [] as number[];
-    for (let i = 0; i < runs; i++) bare.push(await timeExit([process.execPath, '-e', '0']));
-    console.log(line('(node -e 0: Node alone)', bare));
+    const bare = { wall: [] as number[], cpu: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      const t = await timeExit([process.execPath, '-e', '0']);
+      bare.wall.push(t.wall);
+      bare.cpu.push(t.cpu);
+    }
+    for (const [k, p] of [...programs, { name: '(node -e 0: Node alone)' }].entries()) {
+      const h = help[k] ?? bare;
+      console.log(line(p.name, h.wall));
+      console.log(line('  CPU time (user + system)', h.cpu));
+    }
 
     const why = missingPrereq(needs);
     if (why !== undefined) {
@@ -263,23 +316,30 @@ async function main(runs: number): Promise<void> {
     console.log(
       `\nrun (file mode, simulator, netns): spawn to first WwanStatus.json (1 warm-up, ${runs} each):`,
     );
-    const first = programs.map(() => [] as number[]);
+    const first = programs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     for (let i = 0; i < runs + 1; i++)
       for (const [k, p] of programs.entries()) {
-        const ms = await withAgentProcess(p.argv, {}, async (a) => {
+        const r = await withAgentProcess(p.argv, {}, async (a) => {
           await a.terminate();
-          return a.firstStatusMs;
+          return a;
         });
-        if (i >= 1) first[k]?.push(ms);
+        if (i >= 1) {
+          first[k]?.wall.push(r.firstStatusMs);
+          first[k]?.cpu.push(r.firstStatusCpuMs);
+        }
       }
-    for (const [k, p] of programs.entries()) console.log(line(p.name, first[k] ?? []));
+    for (const [k, p] of programs.entries()) {
+      console.log(line(p.name, first[k]?.wall ?? []));
+      console.log(line('  CPU time used by then', first[k]?.cpu ?? []));
+    }
     const nsExec = await withNetns({}, async (ns) => {
       const t = [] as number[];
-      for (let i = 0; i < runs; i++) t.push(await timeExit(['ip', 'netns', 'exec', ns.name, 'true']));
+      for (let i = 0; i < runs; i++) t.push((await timeExit(['ip', 'netns', 'exec', ns.name, 'true'])).wall);
       return t;
     });
     console.log(line('(ip netns exec NS true: in every start)', nsExec));
     console.log('target: first status ≤ 300 ms');
+    console.log(`load average at the end: ${load()}`);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
