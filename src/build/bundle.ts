@@ -16,7 +16,16 @@
  * simulator's marshalling fix): it runs from the bundle inside a checkout only.
  *
  * `node dist/src/build/bundle.js [OUTDIR] [--ship]`: OUTDIR defaults to dist/; `--ship` also copies the
- * native addons into OUTDIR/node_modules, making OUTDIR a directory that runs anywhere.
+ * native addons into OUTDIR/node_modules, making OUTDIR a directory that runs anywhere (linux-x64 here;
+ * the native parts are per platform, so build the directory on, or for, the target):
+ *
+ *   OUTDIR/mmagent.mjs                        the agent (node OUTDIR/mmagent.mjs run ...)
+ *   OUTDIR/page.bundle.js, page.bundle.css    the visualizer page (run --http, graph -o x.html)
+ *   OUTDIR/node_modules/netlink/              package.json, dist/*.js, prebuilds/<platform>-<arch>/
+ *   OUTDIR/node_modules/node-gyp-build/       netlink's loader of its binary
+ *   OUTDIR/node_modules/node-unix-socket/     package.json, js/ (pubsub mode only, loaded on use)
+ *   OUTDIR/node_modules/node-unix-socket-<platform>-<arch>-<libc>/   its binary
+ *   OUTDIR/node_modules/@mmagent/icmp/        optional: package.json, build/Release/mmagent_icmp.node
  */
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
