@@ -40,3 +40,12 @@ export function isGoTime(s: string): boolean {
 export function isLinuxIfnameLength(s: string): boolean {
   return Buffer.byteLength(s, 'utf8') <= 15;
 }
+
+/**
+ * The formats as ajv format definitions, by name: schemas/codegen.ts compiles the schemas with them and
+ * the generated validators (validators.generated.ts) call them from here.
+ */
+export const ajvFormats = {
+  'go-time': { type: 'string', validate: isGoTime },
+  'linux-ifname': { type: 'string', validate: isLinuxIfnameLength },
+} as const;

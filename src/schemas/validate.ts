@@ -1,6 +1,8 @@
 /**
- * Validation of every external input against schemas/ (ajv, JSON Schema 2020-12). Errors name the
- * failing field as a JSON pointer and say what is wrong in plain words.
+ * Validation of every external input against schemas/ (JSON Schema 2020-12). Errors name the
+ * failing field as a JSON pointer and say what is wrong in plain words. The validators are ajv's,
+ * compiled at build time into validators.generated.ts (schemas/codegen.ts): the agent loads no schema
+ * compiler, only ajv's small run-time helpers.
  *
  * Every validator first bounds the document's nesting and checks its strings are Unicode
  * (document-guard.ts), so ajv's recursive walk never meets a hostile depth. The config validators
@@ -8,12 +10,9 @@
  * adds what a schema cannot say (wwan-rules.ts): `mmagent validate`, `mmagent plan` and the agent
  * all call these, so they accept and reject the same files.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { packageFile } from '../repo-files.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { type ConfigKind, configKindErrors } from './config-kind.js';
 import { checkDocumentShape, pointerSegment, shortPointer } from './document-guard.js';
-import { isGoTime, isLinuxIfnameLength } from './formats.js';
 import { schemaFieldMap } from './go-fields.js';
 import type {
   ConfigItemValueMap,
@@ -22,6 +21,7 @@ import type {
   WwanMetrics,
   WwanStatus,
 } from './types.generated.js';
+import { type SchemaFile, type SchemaValidator, validators } from './validators.generated.js';
 import { checkWwanConfigRules } from './wwan-rules.js';
 
 export interface FieldError {
@@ -34,43 +34,14 @@ export type Validation<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
-const load = (f: string) => JSON.parse(readFileSync(packageFile('schemas', f), 'utf8')) as object;
-
-let ajv: Ajv2020 | undefined;
-function instance(): Ajv2020 {
-  if (!ajv) {
-    // verbose: error objects carry their schema, whose description explains a pattern in words.
-    ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    // The message for any failure of the (sub)schema that carries it, in the field's own words.
-    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
-    ajv.addFormat('go-time', { type: 'string', validate: isGoTime });
-    ajv.addFormat('linux-ifname', { type: 'string', validate: isLinuxIfnameLength });
-    for (const f of [
-      'wwan-common.schema.json',
-      'wwan-config.schema.json',
-      'wwan-status.schema.json',
-      'wwan-metrics.schema.json',
-      'wwan-location.schema.json',
-      'global-config.schema.json',
-      'graph-export.schema.json',
-      'snapshot.schema.json',
-      'plan-output.schema.json',
-    ]) {
-      ajv.addSchema(load(f));
-    }
-  }
-  return ajv;
-}
-
-const base = 'https://lf-edge.org/mmagent-ts/schemas/';
-const compiled = new Map<string, ValidateFunction>();
-function validator(file: string): ValidateFunction {
-  let v = compiled.get(file);
-  if (!v) {
-    v = instance().getSchema(base + file);
-    if (!v) throw new Error(`schema ${file} is not loaded`);
-    compiled.set(file, v);
-  }
+/**
+ * The validator of a schema file. ajv generated it (`npm run schemas`) with every error reported
+ * (`allErrors`), each error object carrying its schema and parent schema (`verbose`: describe() reads
+ * `x-message` and `description` there), and the formats of formats.ts.
+ */
+function validator(file: string): SchemaValidator {
+  const v = Object.hasOwn(validators, file) ? validators[file as SchemaFile] : undefined;
+  if (!v) throw new Error(`schema ${file} is not loaded`);
   return v;
 }
 
