@@ -23,6 +23,8 @@
 //   --go-only          run the Go side only (no TS, no ratios)
 //   --out DIR          where raw outputs and summary.{md,json} go (default: a new dir under /tmp)
 //   --work DIR         build dir (default: a new dir under /tmp)
+//   --summarize DIR    no run: rebuild the summary from DIR's info.json and round<N>-{go,ts}.txt
+//                      (e.g. after stopping a run early)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -44,6 +46,7 @@ function parseArgs(argv) {
     goOnly: false,
     out: '',
     work: '',
+    summarize: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,13 +65,15 @@ function parseArgs(argv) {
     else if (a === '--go-only') o.goOnly = true;
     else if (a === '--out') o.out = resolve(next());
     else if (a === '--work') o.work = resolve(next());
+    else if (a === '--summarize') o.summarize = resolve(next());
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\nimport ')[0]);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   for (const s of o.sizes) if (!['1k', '10k', '100k'].includes(s)) throw new Error(`size ${s}?`);
-  if (!o.eveLibs) throw new Error('--eve-libs DIR is required (a clone of github.com/lf-edge/eve-libs)');
+  if (!o.eveLibs && !o.summarize)
+    throw new Error('--eve-libs DIR is required (a clone of github.com/lf-edge/eve-libs)');
   return o;
 }
 
@@ -244,15 +249,63 @@ function fmtMs(ms) {
   if (ms >= 1) return `${ms.toFixed(2)} ms`;
   return ms >= 0.01 ? `${(ms * 1000).toFixed(0)} µs` : `${(ms * 1000).toFixed(1)} µs`;
 }
+const fmtRatio = (x) => (x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
 const fmtInt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
+
+/** A round's figures for one side: Go, the median of its -test.count samples; TS, what it printed. */
+function figures(side, text) {
+  if (side === 'ts') return Object.fromEntries(parseTs(text));
+  const per = {};
+  for (const s of parseGo(text)) {
+    const id = `${s.size}/${s.key}`;
+    per[id] = [...(per[id] ?? []), s];
+  }
+  return Object.fromEntries(
+    Object.entries(per).map(([k, v]) => [
+      k,
+      {
+        ms: median(v.map((x) => x.ms)),
+        bytes: median(v.map((x) => x.bytes)),
+        allocs: median(v.map((x) => x.allocs)),
+        samples: v.length,
+      },
+    ]),
+  );
+}
+
+/** Rebuilds the rounds from a run's files (the order is implied: odd rounds ran Go first). */
+function resummarize(dir) {
+  const { info, options } = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8'));
+  const rounds = [];
+  for (
+    let r = 1;
+    existsSync(join(dir, `round${r}-go.txt`)) || existsSync(join(dir, `round${r}-ts.txt`));
+    r++
+  ) {
+    const round = { round: r };
+    for (const side of ['go', 'ts']) {
+      const f = join(dir, `round${r}-${side}.txt`);
+      if (!existsSync(f)) continue;
+      const rssFile = join(dir, `round${r}-${side}.rss`);
+      const rss = existsSync(rssFile)
+        ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024
+        : NaN;
+      round[side] = { rssMB: rss, figures: figures(side, readFileSync(f, 'utf8')) };
+    }
+    rounds.push(round);
+  }
+  summarize({ ...options, rounds: rounds.length }, info, rounds, dir);
+}
 
 function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.summarize) return resummarize(o.summarize);
   const out = o.out || mkdtempSync(join(tmpdir(), 'mmagent-interleaved-'));
   mkdirSync(out, { recursive: true });
   const go = buildGo(o);
   const info = machine(go.goVersion, go.commit);
   console.log(JSON.stringify(info, null, 2));
+  writeFileSync(join(out, 'info.json'), `${JSON.stringify({ info, options: o }, null, 2)}\n`);
   const goArgs = [
     '-test.run',
     '^$',
@@ -278,25 +331,7 @@ function main() {
       if (res.status !== 0)
         console.warn(`round ${r} ${side}: exit ${res.status} (see round${r}-${side}.txt)`);
       round[side] = { status: res.status, rssMB: res.rss, seconds: res.seconds };
-      if (side === 'go') {
-        const samples = parseGo(res.text);
-        const per = {};
-        for (const s of samples) {
-          const id = `${s.size}/${s.key}`;
-          per[id] = [...(per[id] ?? []), s];
-        }
-        round.go.figures = Object.fromEntries(
-          Object.entries(per).map(([k, v]) => [
-            k,
-            {
-              ms: median(v.map((x) => x.ms)),
-              bytes: median(v.map((x) => x.bytes)),
-              allocs: median(v.map((x) => x.allocs)),
-              samples: v.length,
-            },
-          ]),
-        );
-      } else round.ts.figures = Object.fromEntries(parseTs(res.text));
+      round[side].figures = figures(side, res.text);
       console.log(
         `round ${r}/${o.rounds} ${side}: ${res.seconds.toFixed(0)} s, exit ${res.status}, peak RSS ${Number.isFinite(res.rss) ? `${res.rss.toFixed(0)} MB` : '?'}, ${Object.keys(round[side].figures).length} figures`,
       );
@@ -304,6 +339,11 @@ function main() {
     rounds.push(round);
   }
 
+  summarize(o, info, rounds, out);
+}
+
+function summarize(o, info, rounds, out) {
+  const tsArgs = ['--import', 'tsx', 'bench/reconciler.bench.ts', ...o.tsArgs];
   // Summary: per size and benchmark, medians over rounds and the paired per-round ratios.
   const rows = [];
   for (const size of ['1k', '10k', '100k']) {
@@ -343,10 +383,12 @@ function main() {
   ];
   for (const r of rows) {
     const ratio = Number.isFinite(r.ratio)
-      ? `${r.ratio.toFixed(3)} (${r.ratioMin.toFixed(3)}–${r.ratioMax.toFixed(3)}, ${r.pairs})`
+      ? `${fmtRatio(r.ratio)} (${fmtRatio(r.ratioMin)}–${fmtRatio(r.ratioMax)}, ${r.pairs})`
       : o.goOnly
         ? '–'
-        : 'TS bench printed no figure';
+        : r.key === 'BuildIntent' || r.key === 'c_DiffItems'
+          ? 'Go only (TS prints no counterpart)'
+          : 'no TS figure (see raw output)';
     lines.push(
       `| ${r.size} | ${LABEL[r.key]} | ${fmtMs(r.goMs)} | ${fmtInt(r.goBytes)} | ${fmtInt(r.goAllocs)} | ${fmtMs(r.tsMs)} | ${ratio} |`,
     );
