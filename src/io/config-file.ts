@@ -8,10 +8,16 @@
  *
  * Watching: the *directory* is watched and events are filtered by the file's name, because editors,
  * `mv`, and EVE's own WriteRename replace a file by renaming a new one over it, and an fs.watch on
- * the file itself follows the old inode and goes silent after the first replace. Bursts of events
- * (truncate + write + close, or create + rename) are coalesced (debounceMs), and a file whose bytes
- * did not change since the last read is not reported again. A slow poll (pollMs) backs up inotify:
- * it re-reads the file and re-creates the watch if the directory was deleted and re-created.
+ * the file itself follows the old inode and goes silent after the first replace. The first event
+ * reads the file at once (no fixed delay: a config change reaches the agent in about a millisecond);
+ * events that arrive while a read is under way (the rest of a burst: truncate + write + close, or
+ * create + rename) ask for one more read after it, so a burst costs at most two reads and the last
+ * one sees its final content. A valid config is reported at once; a failed read waits a moment
+ * (debounceMs) for a further event, since a truncate + write in progress reads as an empty or half
+ * JSON file. A file whose bytes did not change since the last report is not reported again.
+ * Nothing polls while the watch is up (an idle agent does not wake up): the directory's own deletion
+ * or replacement comes as an event too, and only while the watch is down (a missing directory) is
+ * it retried every pollMs.
  *
  * A deleted file is an error event ("config file missing"), and the last good config stays in
  * force. EVE's nim treats an *unpublished* WwanConfig as an empty config (every modem radio-off);
@@ -31,6 +37,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { TimerClock } from '../../reconciler/deadline.js';
 import { checkDocumentShape } from '../schemas/document-guard.js';
 import type { ConfigItemValueMap, WwanConfig } from '../schemas/types.generated.js';
 import {
@@ -244,17 +251,37 @@ export interface WatchOptions<T> {
   onError(err: ConfigFileError): void;
   /** Stops the watch; no callback runs after it is aborted. */
   readonly signal: AbortSignal;
-  /** Quiet time after the last file event before reading (default 50 ms). */
+  /**
+   * How long a failed read (missing, not JSON, schema errors) after a file event waits for a further
+   * event before it is reported (default 50 ms): a truncate + write in progress reads as an empty or
+   * half-written file for a moment. A valid config is reported at once; so is the first read.
+   */
   readonly debounceMs?: number;
-  /** Safety re-read and re-watch period (default 5000 ms; 0 turns it off). */
+  /**
+   * While the watch cannot be set up (the directory is missing, or the watch failed), how often to
+   * try again and re-read the file (default 5000 ms; 0 turns it off). Nothing polls while the watch
+   * is up: the process sleeps until the directory changes.
+   */
   readonly pollMs?: number;
   readonly maxBytes?: number;
+  /** The timers of the two waits above (default the real ones, unref'ed; tests inject a fake). */
+  readonly clock?: TimerClock;
 }
+
+const realTimers: TimerClock = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // A pending wait must not keep a stopped process alive.
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export interface ConfigWatcher {
   /** Resolves once the initial read has been reported (to onConfig or onError). */
   readonly ready: Promise<void>;
-  /** Re-reads the file now (debounced), e.g. on SIGHUP. */
+  /** Re-reads the file now, e.g. on SIGHUP. */
   check(): void;
 }
 
@@ -268,18 +295,22 @@ export function watchFile<T>(
   const debounceMs = opts.debounceMs ?? 50;
   const pollMs = opts.pollMs ?? 5000;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const clock = opts.clock ?? realTimers;
   const dir = dirname(file);
   const name = basename(file);
+  const dirName = basename(dir);
 
-  // What the previous read saw: the bytes, or the kind of failure to read them (so a file that
-  // stays missing is reported once, not on every unrelated event in its directory).
+  // What was last reported: the bytes, or the kind of failure to read them (so a file that stays
+  // missing is reported once, not on every unrelated event in its directory).
   let last: Buffer | string | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  // A failed read waiting for debounceMs before it is reported; a newer read replaces it.
+  let heldError: unknown;
   let reading = false;
   let again = false;
   let watcher: FSWatcher | undefined;
   let watchedIno: number | undefined;
   let lastWatchError: string | undefined;
+  let pollTimer: unknown;
 
   const emitError = (err: ConfigFileError) => {
     if (signal.aborted) return;
@@ -291,31 +322,46 @@ export function watchFile<T>(
     }
   };
 
-  const readAndReport = async (): Promise<void> => {
-    if (reading) {
-      again = true;
-      return;
-    }
+  const releaseHeld = () => {
+    if (heldError !== undefined) clock.clearTimeout(heldError);
+    heldError = undefined;
+  };
+
+  /** Reports a failure once per distinct failure, at once or after debounceMs without news. */
+  const reportError = (err: ConfigFileError, key: string, now: boolean) => {
+    releaseHeld();
+    if (last === key) return;
+    const report = () => {
+      heldError = undefined;
+      last = key;
+      emitError(err);
+    };
+    if (now) report();
+    else heldError = clock.setTimeout(report, debounceMs);
+  };
+
+  const readAndReport = async (first: boolean): Promise<void> => {
     reading = true;
     try {
       const b = await readBytes(file, maxBytes);
       if (signal.aborted) return;
+      // Events that came during the read may have changed the file again: only the last read counts.
+      if (again) return;
       if (!b.ok) {
-        const key = `${b.kind}:${b.message}`;
-        if (last === key) return;
-        last = key;
         const { ok: _ok, ...err } = b;
-        emitError(err);
+        reportError(err, `${b.kind}:${b.message}`, first);
         return;
       }
+      releaseHeld();
       if (Buffer.isBuffer(last) && last.equals(b.data)) return;
-      last = b.data;
       const r = parseConfigBytes(file, b.data, validate);
       if (!r.ok) {
         const { ok: _ok, ...err } = r;
-        emitError(err);
+        // Keyed by the bytes: the same broken file is reported once, a different one again.
+        reportError(err, `${r.kind}:${b.data.toString('base64')}`, first);
         return;
       }
+      last = b.data;
       try {
         opts.onConfig(r.value, r.raw);
       } catch (e) {
@@ -326,18 +372,23 @@ export function watchFile<T>(
       reading = false;
       if (again && !signal.aborted) {
         again = false;
-        schedule();
+        // The initial read's answer is this one (`ready` waits for it).
+        await readAndReport(first);
       }
     }
   };
 
-  const schedule = () => {
+  /**
+   * A file event: read now. Events during a read (the rest of a burst: truncate, write, close, or
+   * create and rename) ask for one more read when it ends; nothing waits on a timer first.
+   */
+  const changed = () => {
     if (signal.aborted) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      void readAndReport();
-    }, debounceMs);
+    if (reading) {
+      again = true;
+      return;
+    }
+    void readAndReport(false);
   };
 
   const closeWatch = () => {
@@ -346,18 +397,47 @@ export function watchFile<T>(
     watchedIno = undefined;
   };
 
+  /** The watch is down: try again every pollMs until it is up. */
+  const armPoll = () => {
+    if (signal.aborted || pollTimer !== undefined || pollMs <= 0) return;
+    pollTimer = clock.setTimeout(() => {
+      pollTimer = undefined;
+      void poll();
+    }, pollMs);
+  };
+
+  /**
+   * The directory itself was deleted, moved or replaced: the watch follows the old inode (or is gone)
+   * and would stay silent, so it is dropped and set up again on the directory now at `dir`.
+   */
+  const checkDir = async () => {
+    if (!watcher) return;
+    const ino = await stat(dir).then(
+      (s) => s.ino,
+      () => undefined,
+    );
+    if (signal.aborted || ino === watchedIno) return;
+    closeWatch();
+    await startWatch();
+    changed();
+  };
+
   const startWatch = async (): Promise<void> => {
     if (signal.aborted || watcher) return;
     try {
       const st = await stat(dir);
       if (signal.aborted || watcher) return;
-      const w = watch(dir, { persistent: true }, (_event, filename) => {
+      const w = watch(dir, { persistent: true }, (event, filename) => {
         // Linux always names the entry; a null name could be ours, so look.
-        if (filename === null || filename.toString() === name) schedule();
+        const entry = filename === null ? null : filename.toString();
+        if (entry === null || entry === name) changed();
+        // The directory's own deletion or move comes as a rename named after it.
+        if (event === 'rename' && (entry === null || entry === dirName)) void checkDir();
       });
       w.on('error', (e) => {
         emitError(failure('watch', file, `watching ${dir} failed: ${e.message}; retrying`));
         closeWatch();
+        armPoll();
       });
       watcher = w;
       watchedIno = st.ino;
@@ -370,41 +450,31 @@ export function watchFile<T>(
         emitError(failure('watch', file, `cannot watch ${dir}: ${msg}; retrying`));
       }
     }
+    if (!watcher) armPoll();
   };
 
-  /** Safety net: a missed event, or the directory replaced under the watch. */
+  /** Only while the watch is down: set it up again, and look at the file meanwhile. */
   const poll = async () => {
     if (signal.aborted) return;
-    if (watcher) {
-      const ino = await stat(dir).then(
-        (s) => s.ino,
-        () => undefined,
-      );
-      if (ino !== watchedIno) closeWatch();
-    }
-    const fresh = !watcher;
     await startWatch();
-    if (fresh && watcher) schedule();
-    else void readAndReport();
+    changed();
   };
-
-  const pollTimer = pollMs > 0 ? setInterval(() => void poll(), pollMs) : undefined;
-  pollTimer?.unref();
 
   signal.addEventListener(
     'abort',
     () => {
-      if (timer) clearTimeout(timer);
-      if (pollTimer) clearInterval(pollTimer);
+      releaseHeld();
+      if (pollTimer !== undefined) clock.clearTimeout(pollTimer);
+      pollTimer = undefined;
       closeWatch();
     },
     { once: true },
   );
 
   // Watch first, then read: a change between the two is then caught by the watch.
-  const ready = startWatch().then(() => readAndReport());
+  const ready = startWatch().then(() => readAndReport(true));
 
-  return { ready, check: schedule };
+  return { ready, check: changed };
 }
 
 /** Watches a WwanConfig file. */

@@ -2,11 +2,17 @@
  * Records every method call the simulator receives, so e2e tests can assert what an agent did
  * ("zero calls", "only modem A was touched").
  */
+import { performance } from 'node:perf_hooks';
 import { unwrap } from './wire.js';
 
 export interface RecordedCall {
   /** Milliseconds since the epoch when the call arrived. */
   readonly time: number;
+  /**
+   * When the call arrived on this process's monotonic clock (`performance.now()`, sub-millisecond):
+   * latencies against an event the same process caused, which `time` is too coarse for.
+   */
+  readonly at: number;
   readonly sender: string;
   readonly path: string;
   readonly interface: string;
@@ -56,6 +62,7 @@ function matches(c: RecordedCall, f: CallFilter): boolean {
 
 export class CallRecorder {
   readonly #calls: RecordedCall[] = [];
+  readonly #listeners = new Set<(call: RecordedCall) => void>();
 
   record(msg: {
     sender?: string;
@@ -65,15 +72,27 @@ export class CallRecorder {
     signature?: string;
     body?: unknown[];
   }): void {
-    this.#calls.push({
+    const call: RecordedCall = {
       time: Date.now(),
+      at: performance.now(),
       sender: msg.sender ?? '',
       path: msg.path ?? '',
       interface: msg.interface ?? '',
       member: msg.member ?? '',
       signature: msg.signature ?? '',
       args: (msg.body ?? []).map(unwrap),
-    });
+    };
+    this.#calls.push(call);
+    for (const l of this.#listeners) l(call);
+  }
+
+  /**
+   * Calls `listener` with every call as it is recorded (before it is answered), so a bench can time
+   * a reaction without polling; returns the function that stops it.
+   */
+  onCall(listener: (call: RecordedCall) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** A timestamp to pass as `since`; calls arriving from now on match. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,6 +15,7 @@ import {
 } from '../../src/io/config-file.js';
 import type { WwanConfig } from '../../src/schemas/types.generated.js';
 import { validateGlobalConfig, validateWwanConfig } from '../../src/schemas/validate.js';
+import { FakeClock } from '../reconciler/harness.js';
 
 const EXAMPLE = readFileSync(new URL('../../docs/examples/wwan-config.json', import.meta.url), 'utf8');
 /** A valid config whose DPCKey tells versions apart. */
@@ -325,6 +326,122 @@ test('after abort nothing is reported', async () => {
     await replace(file, version('v2'));
     await unlink(file);
     await ev.quiet();
+  });
+});
+
+/** Waits (bounded) until `cond` holds: for what a watch does after a real file event. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + TIMEOUT_MS;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A watch on the fake clock: nothing waits on a real timer, so its schedule can be asserted. */
+async function watchingOnClock(
+  file: string,
+  fn: (ev: ReturnType<typeof events>, clock: FakeClock) => Promise<void>,
+  opts: { debounceMs?: number; pollMs?: number } = {},
+): Promise<void> {
+  const ev = events();
+  const clock = new FakeClock();
+  const ac = new AbortController();
+  const w = watchConfigFile(file, { ...ev, signal: ac.signal, clock, debounceMs: 50, pollMs: 5000, ...opts });
+  try {
+    await w.ready;
+    await fn(ev, clock);
+  } finally {
+    ac.abort();
+  }
+}
+
+test('a change is read at once: no wait on any timer before a valid config is reported', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'wwan.json');
+    await writeFile(file, version('v1'));
+    // The fake clock never moves, and a debounce this long would outlast the test's wait.
+    await watchingOnClock(
+      file,
+      async (ev, clock) => {
+        assert.equal((await ev.config()).DPCKey, 'v1');
+        await replace(file, version('v2'));
+        assert.equal((await ev.config()).DPCKey, 'v2');
+        await writeFile(file, version('v3'));
+        let e: Event;
+        do e = await ev.next();
+        while (e.kind !== 'config' || e.cfg.DPCKey !== 'v3');
+        assert.deepEqual(clock.dueTimes, [], 'no timer left behind');
+      },
+      { debounceMs: 60_000 },
+    );
+  });
+});
+
+test('nothing polls while the watch is up; a deleted directory is retried every pollMs until it is back', async () => {
+  await withDir(async (dir) => {
+    const sub = join(dir, 'cfg');
+    await mkdir(sub);
+    const file = join(sub, 'wwan.json');
+    await writeFile(file, version('v1'));
+    await watchingOnClock(file, async (ev, clock) => {
+      await ev.config();
+      // An idle agent must not wake up: no timer at all while the watch is up.
+      assert.deepEqual(clock.dueTimes, []);
+      await rm(sub, { recursive: true });
+      // The missing file is held for debounceMs (a replace in progress looks the same for a moment).
+      await until(() => clock.dueTimes.length === 2, 'the held error and the retry');
+      assert.deepEqual(clock.dueTimes, [50, 5000], 'the held error and the retry of the watch');
+      await clock.advance(50);
+      assert.equal((await ev.error()).kind, 'missing');
+      await mkdir(sub);
+      await writeFile(file, version('v2'));
+      await clock.advance(4950);
+      assert.equal((await ev.config()).DPCKey, 'v2');
+      assert.deepEqual(clock.dueTimes, [], 'watched again: the retries stopped');
+      await replace(file, version('v3'));
+      assert.equal((await ev.config()).DPCKey, 'v3');
+    });
+  });
+});
+
+test('a half-written file is not reported when the rest follows before debounceMs', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'wwan.json');
+    await writeFile(file, version('v1'));
+    await watchingOnClock(file, async (ev, clock) => {
+      await ev.config();
+      const text = version('v2');
+      // truncate + write in two parts, as a writer that does not replace atomically.
+      const fh = await open(file, 'w');
+      await fh.write(text.slice(0, 40));
+      await fh.sync();
+      // The read of the half file holds its error on the (frozen) clock instead of reporting it.
+      await until(() => clock.dueTimes.length === 1, 'the held error');
+      await fh.write(text.slice(40));
+      await fh.close();
+      assert.equal((await ev.config()).DPCKey, 'v2');
+      assert.deepEqual(clock.dueTimes, [], 'the held error was dropped');
+      await clock.advance(1000);
+      await ev.quiet();
+    });
+  });
+});
+
+test('a half-written file that stays so is reported after debounceMs, once', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'wwan.json');
+    await writeFile(file, version('v1'));
+    await watchingOnClock(file, async (ev, clock) => {
+      await ev.config();
+      await writeFile(file, version('v2').slice(0, 40));
+      await until(() => clock.dueTimes.length === 1, 'the held error');
+      assert.equal(ev.pending(), 0, 'held, not reported yet');
+      await clock.advance(50);
+      assert.equal((await ev.error()).kind, 'json');
+      await clock.advance(1000);
+      await ev.quiet();
+    });
   });
 });
 
