@@ -48,7 +48,7 @@ import {
   type RunProbes,
 } from './connectivity.js';
 import { Expectations } from './expectations.js';
-import type { ModemFacts, PhysAddrSource } from './facts.js';
+import { type ModemFacts, PhysAddrMemo, type PhysAddrSource } from './facts.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 import { ModemRecovery, type RecoveryActions, type RecoverySettingsNow } from './recovery.js';
 
@@ -170,6 +170,19 @@ export class WwanAgent {
   private stopped = false;
   private locationRefreshSeconds: number | undefined;
   private readonly offSnapshot: () => void;
+  private readonly physAddrs: PhysAddrMemo;
+  /**
+   * The model of the last rebuild and what it was built from. A kernel event changes none of it, so
+   * it is observed against this model instead of rebuilding one (the rebuild was half of the work
+   * per event, and a reconcile that sets up a link brings a dozen events). Dropped when a step on a
+   * ModemManager item starts or ends (PIN, scan and repair memories may change with it).
+   */
+  private modelCache:
+    | { model: Model; config: WwanConfig; snapshot: Snapshot; scanRound: number | undefined }
+    | undefined;
+  /** A rebuild asked for by events, done once per burst (one D-Bus or netlink read brings several). */
+  private pendingRefresh: { reason: string; kernelOnly: boolean } | undefined;
+  private rebuildCount = 0;
 
   constructor(private readonly opts: WwanAgentOptions) {
     this.connectivity = opts.probe
@@ -193,6 +206,7 @@ export class WwanAgent {
         })
       : undefined;
     this.clock = opts.clock ?? systemClock;
+    this.physAddrs = new PhysAddrMemo(opts.physAddrs);
     this.expectations = new Expectations(this.clock, opts.expectationGraceMs ?? 15_000);
     const modemConfs = createModemConfigurators({
       calls: opts.mm.calls,
@@ -216,6 +230,7 @@ export class WwanAgent {
     });
     this.controller.on((e) => {
       if (e.type === 'step-started' || e.type === 'step-finished') {
+        if (MM_TYPES.has(e.step.ref.type)) this.modelCache = undefined;
         const k = keyOf(e.step.ref);
         const isDelete = e.step.op === 'delete' || e.step.phase === 'delete';
         const want = isDelete ? null : (this.controller.state().desired.nodes.get(k)?.item ?? null);
@@ -231,10 +246,7 @@ export class WwanAgent {
         this.opts.onChange?.();
       }
     });
-    const onSnapshot = () => {
-      this.refresh('ModemManager state changed');
-      this.opts.onChange?.();
-    };
+    const onSnapshot = () => this.refreshSoon('ModemManager state changed', false);
     opts.mm.on('snapshot', onSnapshot);
     this.offSnapshot = () => opts.mm.off('snapshot', onSnapshot);
   }
@@ -324,6 +336,48 @@ export class WwanAgent {
     await this.controller.stop();
   }
 
+  /**
+   * A rebuild after an event, once the burst it came in is handled (a microtask: before any reply
+   * read after it is acted on, so the order of observations and step results stays as it was).
+   */
+  private refreshSoon(reason: string, kernelOnly: boolean): void {
+    const pending = this.pendingRefresh;
+    if (pending) {
+      if (!kernelOnly && pending.kernelOnly) this.pendingRefresh = { reason, kernelOnly };
+      return;
+    }
+    this.pendingRefresh = { reason, kernelOnly };
+    queueMicrotask(() => {
+      const p = this.pendingRefresh;
+      this.pendingRefresh = undefined;
+      if (!p || this.stopped) return;
+      if (p.kernelOnly) this.refreshKernel(p.reason);
+      else {
+        this.refresh(p.reason);
+        this.opts.onChange?.();
+      }
+    });
+  }
+
+  /** The kernel changed, nothing else: observe it against the model in force when it still holds. */
+  private refreshKernel(reason: string): void {
+    const c = this.modelCache;
+    if (
+      c === undefined ||
+      c.config !== this.config ||
+      c.snapshot !== this.opts.mm.snapshot ||
+      c.scanRound !== this.scanRoundNow()
+    ) {
+      this.refresh(reason);
+      return;
+    }
+    this.observe(c.model, reason);
+  }
+
+  private scanRoundNow(): number | undefined {
+    return this.scanSince === undefined ? undefined : scanRound(this.scanSince, this.clock.now());
+  }
+
   private viewOf(name: string): ModemView | undefined {
     for (const f of this.facts) if (this.names.get(f.key) === name) return f.view;
     return undefined;
@@ -333,20 +387,26 @@ export class WwanAgent {
   refresh(reason: string): void {
     if (this.stopped) return;
     let model: Model | undefined;
+    this.modelCache = undefined;
+    this.rebuildCount++;
+    const config = this.config;
+    const snapshot = this.opts.mm.snapshot;
+    const round = this.scanRoundNow();
     try {
       model = buildModel({
-        config: this.config,
-        snapshot: this.opts.mm.snapshot,
-        physAddrs: this.opts.physAddrs,
+        config,
+        snapshot,
+        physAddrs: this.physAddrs,
         previous: this.assigned,
         secrets: (name) => this.secrets.get(name),
         pinMemory: this.pins,
         network: this.opts.netlink !== undefined,
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
         ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
-        ...(this.scanSince !== undefined ? { scanRound: scanRound(this.scanSince, this.clock.now()) } : {}),
+        ...(round !== undefined ? { scanRound: round } : {}),
         ...(this.connectivity ? { repairOf: (name: string) => this.connectivity?.repair(name) } : {}),
       });
+      this.physAddrs.sweep();
       this.facts = [...model.facts];
       this.assigned = model.assigned;
       this.names = new Map(model.names);
@@ -380,12 +440,18 @@ export class WwanAgent {
       const desired = this.controller.state().desired;
       this.controller.setDesired(syncGraph(desired, withKeptClusters(model, desired)), reason);
       this.ensureNetObserver(model.desired);
+      this.modelCache = { model, config, snapshot, scanRound: round };
     } catch (err) {
       // Whatever goes wrong in building the desired state, the observations below must go on: the
       // items in force are still repaired when a bearer drops.
       this.noteModelErrors(new Map([['', err instanceof Error ? err.message : String(err)]]));
     }
     if (model) this.observe(model, reason);
+  }
+
+  /** How many times the desired state was rebuilt (for tests and benches: what an event costs). */
+  get rebuilds(): number {
+    return this.rebuildCount;
   }
 
   /** Expectations and step watches held (bounded: see expectations.ts). */
@@ -531,7 +597,7 @@ export class WwanAgent {
       resolvDir: this.opts.resolvDir,
       logger: this.opts.logger,
       onChange: () => {
-        if (this.netObserver === obs) this.refresh('kernel state changed');
+        if (this.netObserver === obs) this.refreshSoon('kernel state changed', true);
       },
     });
     obs.start().then(
@@ -543,7 +609,7 @@ export class WwanAgent {
         this.netObserver?.close();
         this.netObserver = obs;
         this.netIfnames = next;
-        this.refresh('kernel state read');
+        this.refreshKernel('kernel state read');
       },
       (err: unknown) => {
         obs.close();

@@ -5,7 +5,7 @@
 import type { ModemView } from '../modemmanager/snapshot.js';
 import type { PhysAddrs, WwanNetworkConfig } from '../schemas/types.generated.js';
 import { matchConfigs } from '../wwan/matching.js';
-import { modemPhysAddrs, type PhysAddrSource } from '../wwan/physaddrs.js';
+import { modemPhysAddrs, type PhysAddrSource, type SysfsAddrs } from '../wwan/physaddrs.js';
 
 export type { PhysAddrSource };
 
@@ -36,4 +36,33 @@ export function matchNetworks(
     { previous },
   );
   return { assigned: r.assigned };
+}
+
+/**
+ * A device's USB/PCI addresses, read from sysfs once while a modem with that device is present
+ * instead of on every rebuild (a rebuild follows every ModemManager signal; the sysfs walk was a
+ * tenth of its time). A device path names its place in the bus topology, so its addresses cannot
+ * change while it is there; a modem that goes away and comes back is read afresh.
+ */
+export class PhysAddrMemo implements PhysAddrSource {
+  private readonly known = new Map<string, SysfsAddrs>();
+  private readonly asked = new Set<string>();
+
+  constructor(private readonly source: PhysAddrSource) {}
+
+  sysfsDeviceAddrs(devicePath: string): SysfsAddrs {
+    this.asked.add(devicePath);
+    let addrs = this.known.get(devicePath);
+    if (addrs === undefined) {
+      addrs = this.source.sysfsDeviceAddrs(devicePath);
+      this.known.set(devicePath, addrs);
+    }
+    return addrs;
+  }
+
+  /** Forgets the devices not asked for since the last sweep: their modems are gone. */
+  sweep(): void {
+    for (const path of this.known.keys()) if (!this.asked.has(path)) this.known.delete(path);
+    this.asked.clear();
+  }
 }

@@ -121,6 +121,34 @@ describe('the agent reacts to ModemManager', () => {
   });
 });
 
+describe('what an event costs', () => {
+  test('a burst of ModemManager signals (one D-Bus read) is one rebuild of the desired state', async () => {
+    const w = await online();
+    const before = w.agent.rebuilds;
+    for (const q of [40, 50, 60])
+      w.mm.edit((t) => {
+        (t.objects[MODEM0]![IFACE.modem] as { SignalQuality?: unknown }).SignalQuality = [q, true];
+      });
+    await w.settle();
+    assert.equal(w.agent.rebuilds - before, 1);
+    // The rebuild saw the last of them.
+    const m = w.agent.view().snapshot.objects[MODEM0]![IFACE.modem] as { SignalQuality?: unknown };
+    assert.deepEqual(m.SignalQuality, [60, true]);
+  });
+
+  test('signals in separate turns are each acted on', async () => {
+    const w = await online();
+    const before = w.agent.rebuilds;
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 1);
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.equal(w.mm.count('connect'), 2);
+    assert.ok(w.agent.rebuilds - before >= 2);
+  });
+});
+
 describe('the config in force', () => {
   test("a modem whose items cannot be built keeps them, with the reason in its ConfigError; the other modem's drop is still answered", async (t) => {
     const nl = new FakeNetlink();
