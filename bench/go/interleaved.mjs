@@ -86,6 +86,20 @@ const trySh = (cmd, args) => {
   }
 };
 
+/** The reconciler the TS side runs: HEAD, and whether reconciler/ or the bench differ from it. */
+function tsRevision() {
+  const head = trySh('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']);
+  const dirty = trySh('git', [
+    '-C',
+    repo,
+    'status',
+    '--porcelain',
+    'reconciler',
+    'bench/reconciler.bench.ts',
+  ]);
+  return dirty ? `${head} + uncommitted changes in reconciler/ or the bench` : head;
+}
+
 function machine(goVersion, eveCommit) {
   const model = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? '?';
   return {
@@ -95,7 +109,7 @@ function machine(goVersion, eveCommit) {
     go: goVersion,
     node: process.version,
     eveLibs: eveCommit,
-    mmagent: `${trySh('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'])}${trySh('git', ['-C', repo, 'status', '--porcelain', 'reconciler', 'bench/reconciler.bench.ts']) ? ' (reconciler/ or the bench modified in the work tree)' : ''}`,
+    mmagent: tsRevision(),
   };
 }
 
@@ -323,6 +337,8 @@ function main() {
     const order = o.goOnly ? ['go'] : r % 2 ? ['go', 'ts'] : ['ts', 'go'];
     const round = { round: r, order };
     for (const side of order) {
+      // The work tree may change under a long run (others commit): record what each TS round ran.
+      const revision = side === 'ts' ? tsRevision() : undefined;
       const res =
         side === 'go'
           ? run(go.bin, goArgs, go.work, join(out, `round${r}-go.rss`))
@@ -331,6 +347,7 @@ function main() {
       if (res.status !== 0)
         console.warn(`round ${r} ${side}: exit ${res.status} (see round${r}-${side}.txt)`);
       round[side] = { status: res.status, rssMB: res.rss, seconds: res.seconds };
+      if (side === 'ts') round.ts.revision = revision;
       round[side].figures = figures(side, res.text);
       console.log(
         `round ${r}/${o.rounds} ${side}: ${res.seconds.toFixed(0)} s, exit ${res.status}, peak RSS ${Number.isFinite(res.rss) ? `${res.rss.toFixed(0)} MB` : '?'}, ${Object.keys(round[side].figures).length} figures`,
@@ -403,6 +420,9 @@ function summarize(o, info, rounds, out) {
     '',
     `Peak RSS per process (MB, /usr/bin/time): Go ${rss('go') || '?'}${o.goOnly ? '' : `; TS ${rss('ts') || '?'}`}`,
   );
+  const revs = rounds.map((r) => r.ts?.revision).filter(Boolean);
+  if (revs.length)
+    lines.push('', `mmagent-ts per TS round: ${revs.map((v, i) => `${i + 1}: ${v}`).join('; ')}`);
   if (!o.goOnly) {
     lines.push('', 'TS lines used (first round that printed each):');
     for (const r of rows) if (r.tsLine) lines.push(`- ${r.size} ${r.key}: \`${r.tsLine}\``);
