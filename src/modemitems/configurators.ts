@@ -5,7 +5,7 @@
  */
 import type { Configurator, Item, Json, OpContext, Predicates } from '../../reconciler/api.js';
 import { PermanentError } from '../../reconciler/api.js';
-import type { ModemManagerCalls } from '../modemmanager/calls.js';
+import { bearerDict, type ModemManagerCalls } from '../modemmanager/calls.js';
 import { classify, MMError, ModemManagerError } from '../modemmanager/errors.js';
 import type { ModemView } from '../modemmanager/snapshot.js';
 import {
@@ -14,6 +14,7 @@ import {
   ModemLocationSource,
   ModemPowerState,
   ModemState,
+  type VarDict,
 } from '../modemmanager/types.js';
 import { type ModemSecrets, pinDigest } from './credentials.js';
 import type { ScanTracker } from './scan.js';
@@ -155,6 +156,22 @@ function bearerProps(spec: AttachSpec, creds: { user: string; password: string }
   };
 }
 
+/** Keys ModemManager reports on every bearer, at these values when the connect did not set them. */
+const BEARER_DEFAULTS: Readonly<Record<string, unknown>> = { 'profile-id': -1 };
+
+/**
+ * Whether a bearer's reported settings are exactly those a Simple.Connect sends: then ModemManager
+ * connects that bearer again instead of making another (mm-iface-modem-simple.c looks for one with
+ * the same properties first; EVE's agent relies on it after every drop). Anything unknown or
+ * different (a password ModemManager does not show, a key it added) is not the same.
+ */
+function sameSettings(reported: VarDict | undefined, sent: ReturnType<typeof bearerDict>): boolean {
+  if (!reported) return false;
+  for (const [k, t] of Object.entries(sent)) if (reported[k] !== t.value) return false;
+  for (const [k, v] of Object.entries(reported)) if (!(k in sent) && BEARER_DEFAULTS[k] !== v) return false;
+  return true;
+}
+
 /** Which fields of a connection change force a reconnect: all of them (a bearer is immutable). */
 function connectionRecreate(oldItem: Item<ConnectionSpec>, newItem: Item<ConnectionSpec>): string {
   const o = oldItem.spec;
@@ -276,28 +293,35 @@ export function createModemConfigurators(access: ModemAccess): Record<string, Co
     create: async (it, ctx) => {
       const path = pathOf(access, it.name);
       const creds = access.secrets(it.name).connection;
+      const props = { ...bearerProps(it.spec, creds), allowRoaming: it.spec.allowRoaming };
+      const sent = bearerDict(props);
       // A stale bearer with other settings makes MM refuse ("interface in use"): start clean. The
       // cleanup is best effort (Connect may still succeed); if Connect then fails, its error says
-      // what the cleanup met, since that is the likely cause.
+      // what the cleanup met, since that is the likely cause. A stale bearer with these very
+      // settings (a network drop leaves one) is the one Connect takes again: deleting it first
+      // would only put a round trip before the Connect.
       const cleanup: string[] = [];
+      const reusable: string[] = [];
       for (const b of access.view(it.name)?.bearers ?? []) {
-        if (b.props.Connected !== true && b.props.BearerType !== 2) {
-          await access.calls.deleteBearer(path, b.path, opts(ctx)).catch((e: unknown) => {
-            if (classify(e) !== 'gone')
-              cleanup.push(`deleting stale bearer ${b.path} failed: ${errorText(e)}`);
-          });
+        if (b.props.Connected === true || b.props.BearerType === 2) continue;
+        if (sameSettings(b.props.Properties, sent)) {
+          reusable.push(b.path);
+          continue;
         }
+        await access.calls.deleteBearer(path, b.path, opts(ctx)).catch((e: unknown) => {
+          if (classify(e) !== 'gone') cleanup.push(`deleting stale bearer ${b.path} failed: ${errorText(e)}`);
+        });
       }
+      let connected: string;
       try {
-        await access.calls.connect(
-          path,
-          { ...bearerProps(it.spec, creds), allowRoaming: it.spec.allowRoaming },
-          opts(ctx),
-        );
+        connected = await access.calls.connect(path, props, opts(ctx));
       } catch (e) {
         if (cleanup.length > 0 && e instanceof Error) e.message = `${e.message} (${cleanup.join('; ')})`;
         rethrow(e);
       }
+      // Not taken after all (another with the same settings was): no stale bearer is left behind.
+      for (const b of reusable)
+        if (b !== connected) await access.calls.deleteBearer(path, b, opts(ctx)).catch(() => undefined);
     },
     modify: (_o, it, ctx) => connection.create(it, ctx),
     delete: (it, ctx) =>

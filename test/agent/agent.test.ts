@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildOutputs } from '../../src/agent/outputs.js';
+import { bearerDict, type ConnectProperties } from '../../src/modemmanager/calls.js';
 import { IFACE } from '../../src/modemmanager/types.js';
 import { FakeNetlink, link } from '../net/fake-netlink.js';
 import { agentWorld, BEARER0, configAB, MODEM0, MODEM1 } from './harness.js';
@@ -146,6 +147,44 @@ describe('what an event costs', () => {
     await w.settle();
     assert.equal(w.mm.count('connect'), 2);
     assert.ok(w.agent.rebuilds - before >= 2);
+  });
+});
+
+describe('stale bearers', () => {
+  /** The calls of what follows, without the read that confirms a Connect. */
+  const changes = (w: Awaited<ReturnType<typeof online>>, from: number) =>
+    w.mm.log
+      .slice(from)
+      .map((c) => c.member)
+      .filter((m) => m !== 'getStatus');
+
+  test('a stale bearer with other settings is deleted before the Connect', async () => {
+    const w = await online();
+    // The captured bearer says ip-type 4 and no allow-roaming: not what this config connects with.
+    const from = w.mm.log.length;
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.deepEqual(changes(w, from), ['deleteBearer', 'connect']);
+  });
+
+  test('a drop leaves a bearer with the very same settings: Connect takes it again, nothing deleted first', async () => {
+    const w = await online();
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    const asked = w.mm.log.find((c) => c.member === 'connect')?.args[1] as ConnectProperties;
+    // ModemManager reports the settings it was asked for, and its default profile id.
+    const reported = Object.fromEntries(Object.entries(bearerDict(asked)).map(([k, t]) => [k, t.value]));
+    w.mm.edit((t) => {
+      (t.objects[BEARER0]![IFACE.bearer] as { Properties?: unknown }).Properties = {
+        'profile-id': -1,
+        ...reported,
+      };
+    });
+    await w.settle();
+    const from = w.mm.log.length;
+    w.mm.setBearerConnected(false);
+    await w.settle();
+    assert.deepEqual(changes(w, from), ['connect']);
   });
 });
 
