@@ -21,7 +21,7 @@ import { ModemManagerClient } from '../modemmanager/client.js';
 import { createNetlinkAdapter } from '../netlink/adapter.js';
 import { probeInOrder } from '../probe/index.js';
 import { identifyProcess, rebindModemDevice, restartModemManager } from '../recovery/index.js';
-import { type LiveVisualizer, startLiveVisualizer } from '../visualizer/live.js';
+import type { LiveVisualizer } from '../visualizer/live.js';
 import { sysfsPhysAddrSource } from '../wwan/physaddrs.js';
 import type { RunCommand } from './args.js';
 import { fileIo, pubsubIo, type RunIoHooks } from './run-io.js';
@@ -100,6 +100,24 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   // ModemManager not answering (its calls time out in a row): the agent's soft recovery decides.
   mm.on('unresponsive', (n) => agent.recovery?.unresponsive(n));
 
+  // The debug graph after a run, written once the burst of runs is over and never before the next
+  // run: the export of the whole graph is the largest piece of work after a reconcile, and a
+  // reaction (a drop, a config change) must not wait behind it.
+  let graphDue = false;
+  const flushGraph = () => {
+    if (!graphDue) return;
+    graphDue = false;
+    try {
+      io.afterRun(agent);
+    } catch (err) {
+      logger.error({ err }, 'cannot write the graph');
+    }
+  };
+  const writeGraph = () => {
+    if (graphDue) return;
+    graphDue = true;
+    setImmediate(flushGraph);
+  };
   // One line per reconcile with the kernel requests it cost (the controller logs what and why).
   let requests = netlink.stats().requests;
   agent.controller.on((e) => {
@@ -115,7 +133,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
       'run finished',
     );
     requests = now;
-    io.afterRun(agent);
+    writeGraph();
   });
 
   const intake = new ConfigIntake(agent, logger, {
@@ -140,7 +158,11 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   let exitCode = 0;
   let visualizer: LiveVisualizer | undefined;
   try {
-    if (cmd.http) visualizer = await startLiveVisualizer({ agent, logger, ...cmd.http });
+    // Loaded only when asked for: an agent without --http does not carry the page and its server.
+    if (cmd.http) {
+      const { startLiveVisualizer } = await import('../visualizer/live.js');
+      visualizer = await startLiveVisualizer({ agent, logger, ...cmd.http });
+    }
     await io.start({ intake, settings, agent, signal: stop.signal });
     publish();
     await new Promise<void>((resolve) =>
@@ -154,6 +176,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
   }
   await visualizer?.close();
   await agent.stop();
+  flushGraph();
   await io.close();
   await mm.close();
   netlink.close();
