@@ -4,6 +4,8 @@
  * - the validators of every schema, into src/schemas/validators.generated.ts: ajv compiles them here,
  *   at build time, and writes them out as code (ajv's standalone mode), so the agent loads no schema
  *   compiler (~500 ms of CPU at start on the small boxes EVE runs on).
+ * - the configuration reference, into docs/configuration.md: every WwanConfig field and global
+ *   setting with its type, Go zero default, meaning and whether EVE's Go agent has it.
  * Run `npm run schemas` after editing a schema; a test fails when a committed file is stale.
  */
 import { readFileSync } from 'node:fs';
@@ -98,6 +100,10 @@ export function schemaCompiler(opts: { source?: boolean } = {}): Ajv2020 {
   });
   // The message for any failure of the (sub)schema that carries it, in the field's own words.
   ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+  // Annotations for people (docs/configuration.md): a field EVE's Go agent does not have; the
+  // settings keys the agent acts on.
+  ajv.addKeyword({ keyword: 'x-extension', schemaType: 'boolean' });
+  ajv.addKeyword({ keyword: 'x-settings', schemaType: 'object' });
   for (const [name, format] of Object.entries(ajvFormats)) ajv.addFormat(name, format);
   for (const f of Object.keys(validatedSchemas))
     ajv.addSchema(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as object);
@@ -150,9 +156,293 @@ export function generateValidators(): string {
   ].join('\n');
 }
 
+// ---------------------------------------------------------------------------------------------
+// The configuration reference (docs/configuration.md)
+
+export const configReferenceFile = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
+
+type Json = Record<string, unknown>;
+
+interface Located {
+  readonly file: string;
+  readonly name: string;
+  readonly schema: Json;
+}
+
+/** One object type of the reference: its heading, where it appears in a WwanConfig, its schema. */
+interface Section {
+  readonly title: string;
+  readonly at: string;
+  readonly file: string;
+  readonly schema: Json;
+}
+
+const loadSchema = (f: string): Json => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Json;
+
+/** The definition a `$ref` of a schema in `file` names. */
+function resolveRef(ref: string, file: string): Located {
+  const [target, pointer] = ref.split('#');
+  const f = target ? target : file;
+  const m = /^\/\$defs\/([^/]+)$/.exec(pointer ?? '');
+  if (!m) throw new Error(`config reference: unsupported $ref ${ref} in ${file}`);
+  const schema = (loadSchema(f).$defs as Record<string, Json> | undefined)?.[m[1]!];
+  if (!schema) throw new Error(`config reference: ${ref} in ${file} names nothing`);
+  return { file: f, name: m[1]!, schema };
+}
+
+const typesOf = (s: Json): string[] =>
+  Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
+const isStruct = (s: Json) => typesOf(s).includes('object') && typeof s.properties === 'object';
+/** maxItems, also when it sits in allOf (see wwan-config.schema.json's $comment). */
+const maxItemsOf = (s: Json): number | undefined =>
+  (s.maxItems as number | undefined) ??
+  ((s.allOf as Json[] | undefined) ?? []).map((x) => x.maxItems as number | undefined).find((x) => x);
+
+/** GitHub's anchor of a heading. */
+const anchorOf = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/\s/g, '-');
+
+/** A Markdown table with its columns padded, as the formatter (biome) writes it. */
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const len = (s: string) => [...s].length;
+  const widths = head.map((h, i) => Math.max(3, len(h), ...rows.map((r) => len(r[i]!))));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c + ' '.repeat(widths[i]! - len(c))).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+const code = (v: unknown) => `\`${typeof v === 'string' ? JSON.stringify(v) : String(v)}\``;
+
+class ReferenceWriter {
+  readonly sections: Section[] = [];
+  private readonly seen = new Set<string>();
+
+  /** Queues an object type (once) and returns the link to its section. */
+  link(title: string, at: string, file: string, schema: Json): string {
+    if (!this.seen.has(title)) {
+      this.seen.add(title);
+      this.sections.push({ title, at, file, schema });
+    }
+    return `[${title}](#${anchorOf(title)})`;
+  }
+
+  /** The type column: scalars spelled out, enums listed, structs linked. */
+  type(s: Json, file: string, title: string, at: string): string {
+    if (typeof s.$ref === 'string') {
+      const r = resolveRef(s.$ref, file);
+      return isStruct(r.schema)
+        ? this.link(r.name, at, r.file, r.schema)
+        : this.type(r.schema, r.file, r.name, at);
+    }
+    if (Array.isArray(s.enum)) return `one of ${s.enum.map(code).join(', ')}`;
+    const types = typesOf(s);
+    const nullable = types.includes('null') ? ' or `null`' : '';
+    if (types.includes('array')) {
+      const max = maxItemsOf(s);
+      const items = this.type((s.items as Json | undefined) ?? {}, file, title, `${at}[]`);
+      return `list of ${items}${max ? ` (at most ${max})` : ''}${nullable}`;
+    }
+    if (isStruct(s)) return `${this.link(title, at, file, s)}${nullable}`;
+    if (types.includes('string')) {
+      if (s.format === 'go-time') return 'RFC 3339 time';
+      if (title === 'Base64') return `base64 string${nullable}`;
+      const max = s.maxLength as number | undefined;
+      return `string${max ? ` (at most ${max})` : ''}${nullable}`;
+    }
+    if (types.includes('integer')) return `integer ${s.minimum ?? '…'}–${s.maximum ?? '…'}`;
+    if (types.includes('boolean')) return 'boolean';
+    return types.join(' or ') || 'any';
+  }
+
+  /** The Go zero value a missing field takes. */
+  zero(s: Json, file: string): string {
+    if (typeof s.$ref === 'string') {
+      const r = resolveRef(s.$ref, file);
+      return this.zero(r.schema, r.file);
+    }
+    if (Array.isArray(s.enum)) return code(s.enum.includes('') ? '' : 0);
+    const types = typesOf(s);
+    if (types.includes('null')) return '`null`';
+    if (types.includes('object')) return 'every field zero';
+    if (s.format === 'go-time') return '`0001-01-01T00:00:00Z`';
+    if (types.includes('string')) return '`""`';
+    if (types.includes('integer')) return '`0`';
+    if (types.includes('boolean')) return '`false`';
+    return '';
+  }
+
+  /** The meaning column: the field's description, its type's, then the rules it is checked against. */
+  meaning(field: string, prop: Json, parent: Json, file: string): string {
+    const texts: string[] = [];
+    const rules: string[] = [];
+    const rulesOf = (s: Json) => {
+      for (const x of [s, ...((s.allOf as Json[] | undefined) ?? [])])
+        if (typeof x['x-message'] === 'string') rules.push(x['x-message']);
+    };
+    let s = prop;
+    let f = file;
+    for (;;) {
+      if (typeof s.description === 'string') texts.push(s.description);
+      rulesOf(s);
+      if (typeof s.$ref !== 'string') break;
+      const r = resolveRef(s.$ref, f);
+      if (isStruct(r.schema)) {
+        // Its own section describes it; its first sentence says what it is, when the field does not.
+        if (texts.length === 0 && typeof r.schema.description === 'string')
+          texts.push(r.schema.description.split(/(?<=\.)\s/)[0]!);
+        break;
+      }
+      s = r.schema;
+      f = r.file;
+    }
+    // Rules between fields (if/then on the parent object).
+    const then = (parent.then as Json | undefined)?.properties as Record<string, Json> | undefined;
+    if (then?.[field]) rulesOf(then[field]);
+    const unique = [...new Set(texts)].map((t) =>
+      // A bare Go type name (WwanIPType) says which Go type this is; a sentence is a sentence.
+      /^\w+$/.test(t)
+        ? `Go type \`${t}\`.`
+        : `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?)]$/.test(t) ? '' : '.'}`,
+    );
+    const checks = [...new Set(rules)];
+    return cell(
+      [...unique, ...(checks.length > 0 ? [`Checked: ${checks.join('; ')}.`] : [])].join(' ') || '—',
+    );
+  }
+
+  section(sec: Section): string[] {
+    const props = sec.schema.properties as Record<string, Json>;
+    const rows = Object.entries(props).map(([field, prop]) => {
+      const ours = prop['x-extension'] === true;
+      const at = `${sec.at}.${field}`;
+      return [
+        `\`${field}\`${ours ? ' **(ours)**' : ''}`,
+        cell(this.type(prop, sec.file, `${sec.title}.${field}`, at)),
+        this.zero(prop, sec.file),
+        this.meaning(field, prop, sec.schema, sec.file),
+      ];
+    });
+    const intro = typeof sec.schema.description === 'string' ? [cell(sec.schema.description), ''] : [];
+    return [
+      `### ${sec.title}`,
+      '',
+      `At \`${sec.at}\`.`,
+      '',
+      ...intro,
+      ...table(['field', 'type', 'default', 'meaning'], rows),
+    ];
+  }
+
+  /** Every extension field, by section. */
+  extensions(): string[] {
+    return this.sections.flatMap((sec) =>
+      Object.entries(sec.schema.properties as Record<string, Json>)
+        .filter(([, p]) => p['x-extension'] === true)
+        .map(([field]) => `\`${sec.at}.${field}\``),
+    );
+  }
+}
+
+interface SettingDoc {
+  readonly type: 'int' | 'bool' | 'string';
+  readonly default: number | boolean | string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly origin: 'eve' | 'mmagent-ts';
+  readonly description: string;
+}
+
+/** The settings keys the agent acts on, as the global config schema documents them (x-settings). */
+export function documentedSettings(): {
+  global: Record<string, SettingDoc>;
+  agent: Record<string, SettingDoc>;
+} {
+  const props = loadSchema('global-config.schema.json').properties as Record<string, Json>;
+  return {
+    global: props.GlobalSettings!['x-settings'] as Record<string, SettingDoc>,
+    agent: props.AgentSettings!['x-settings'] as Record<string, SettingDoc>,
+  };
+}
+
+function settingsTable(where: string, settings: Record<string, SettingDoc>): string[] {
+  const typeName = {
+    int: 'integer (ItemType 1)',
+    bool: 'boolean (ItemType 2)',
+    string: 'string (ItemType 3)',
+  };
+  return table(
+    ['key', 'type', 'default', 'range', 'meaning'],
+    Object.entries(settings).map(([key, s]) => [
+      `\`${where}${key}\`${s.origin === 'eve' ? '' : ' **(ours)**'}`,
+      typeName[s.type],
+      code(s.default),
+      s.minimum !== undefined ? `${s.minimum}–${s.maximum}` : '—',
+      cell(s.description),
+    ]),
+  );
+}
+
+/** docs/configuration.md, from wwan-config.schema.json and global-config.schema.json. */
+export function generateConfigReference(): string {
+  const w = new ReferenceWriter();
+  const root = loadSchema('wwan-config.schema.json');
+  w.link('WwanConfig', 'WwanConfig', 'wwan-config.schema.json', root);
+  const body: string[] = [];
+  for (let i = 0; i < w.sections.length; i++) body.push(...w.section(w.sections[i]!));
+  const { global, agent } = documentedSettings();
+  const oursKeys = Object.entries({ ...global, ...agent })
+    .filter(([, s]) => s.origin !== 'eve')
+    .map(([k]) => `\`${k}\``);
+  const globalSchema = loadSchema('global-config.schema.json');
+  return [
+    "<!-- Generated by schemas/codegen.ts from schemas/wwan-config.schema.json and schemas/global-config.schema.json (npm run schemas). Do not edit: edit the schemas' descriptions. -->",
+    '',
+    '# Configuration reference',
+    '',
+    'Every field of the `WwanConfig` the agent applies and every global setting it acts on, generated from',
+    '[schemas/](../schemas/): the type, the default, what the field means in EVE and what this agent does',
+    "with it. **(ours)** marks what EVE's Go agent (`pkg/wwan`) does not have: its readers ignore such a",
+    'field, and EVE has no such setting.',
+    '',
+    '- Check a file: `mmagent validate FILE` ([operator.md](operator.md)); what it would change:',
+    '  `mmagent plan --config FILE`.',
+    "- The names are EVE's Go field names; Go matches them case-insensitively, and so does the agent.",
+    '- **default** is what a missing field means: the Go zero value of its type. Unknown fields are',
+    '  ignored, as Go does.',
+    `- Extensions of ours in WwanConfig: ${w.extensions().join(', ') || 'none'}.`,
+    `- Settings of ours: ${oursKeys.join(', ') || 'none'}.`,
+    '',
+    '## The WwanConfig',
+    '',
+    ...body,
+    '## Global settings',
+    '',
+    `${cell(String(globalSchema.description))} The file is given with \`--global-config FILE\` (file mode) or`,
+    'comes from zedagent over pubsub (`--pubsub`). Each key is a `ConfigItemValue`:',
+    '`{"Key": ..., "ItemType": ..., "IntValue" | "BoolValue" | "StrValue": ...}`. An absent key takes its default;',
+    'a key of the wrong ItemType or out of range keeps the value in force and is logged as a warning',
+    '(`mmagent validate` and `mmagent plan --global-config` print the warnings).',
+    '',
+    '### GlobalSettings',
+    '',
+    ...settingsTable('', global),
+    '### AgentSettings',
+    '',
+    ...settingsTable('wwan.', agent),
+  ]
+    .join('\n')
+    .replace(/\n+$/, '\n');
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await writeFile(generatedFile, await generate());
   console.log(`wrote ${generatedFile}`);
   await writeFile(validatorsFile, generateValidators());
   console.log(`wrote ${validatorsFile}`);
+  await writeFile(configReferenceFile, generateConfigReference());
+  console.log(`wrote ${configReferenceFile}`);
 }

@@ -36,11 +36,11 @@ export interface WwanConfig {
  */
 DPCKey?: string
 /**
- * an RFC 3339 time such as 2026-11-24T09:41:07.123456789Z (a Go time.Time, echoed verbatim; zero is 0001-01-01T00:00:00Z)
+ * The DevicePortConfig's TimePriority; echoed verbatim in WwanStatus so that NIM can drop obsolete status.
  */
 DPCTimestamp?: string
 /**
- * an RFC 3339 time such as 2026-11-24T09:41:07.123456789Z (a Go time.Time, echoed verbatim; zero is 0001-01-01T00:00:00Z)
+ * When radio silence was last requested (RadioSilence.ChangeRequestedAt); echoed verbatim in WwanStatus to acknowledge the request.
  */
 RSConfigTimestamp?: string
 /**
@@ -54,18 +54,27 @@ Networks?: (WwanNetworkConfig[] | null)
 }
 export interface WwanNetworkConfig {
 /**
- * Non-empty: the modem is managed. The label names the modem's items and is a segment of their cluster path in the reconciler, and `unmanaged:<id>` names the modems no config claims.
+ * The port's logical label. Non-empty: the modem is managed; it names the modem's items (`mm.radio/<label>`, ...).
  */
 LogicalLabel?: string
 PhysAddrs?: PhysAddrs
 AccessPoint?: CellularAccessPoint
+/**
+ * The port's proxies. Entries whose server is an IP literal with a port are also the first connectivity probe targets (TCP).
+ */
 Proxies?: (ProxyEntry[] | null)
 Probe?: WwanProbe
+/**
+ * Track the location with the modem's GNSS and publish WwanLocationInfo; only one modem is tracked: the first configured, present one.
+ */
 LocationTracking?: boolean
 /**
- * 0: the network's MTU, else 1500. Otherwise 68 (the IPv4 minimum) to 65535.
+ * The MTU of the wwan interface.
  */
 MTU?: number
+/**
+ * The metric of the default routes on the modem's interface; computed by NIM (management ports 5000+rank, app-shared ports 10000+rank).
+ */
 RouteMetric?: number
 }
 /**
@@ -89,87 +98,138 @@ PCI?: string
  */
 Dev?: string
 }
+/**
+ * The activated access point (NIM passes the one with Activated set): SIM slot, APNs, credentials, RATs, roaming.
+ */
 export interface CellularAccessPoint {
 /**
- * 0: keep the primary slot (prefer a physical one); 1..N: this slot.
+ * 0: keep the primary slot as it is (EVE's agent also switches from an eSIM to the first physical slot; mmagent-ts does not). 1..N: make this slot the primary one (SetPrimarySimSlot) before connecting.
  */
 SIMSlot?: number
+/**
+ * Set by zedagent on the access point of the activated SIM slot; NIM passes only that one. Not read by the wwan agent.
+ */
 Activated?: boolean
 /**
  * An extension of mmagent-ts (EVE has no such field; EVE's Go readers ignore it): the SIM PIN, 4 to 8 digits, sent to the modem's own SIM while it is PIN-locked and at least 2 tries are left (docs/agent.md). A secret: redacted in logs, a keyed digest in item specs.
  */
 PIN?: string
 /**
- * Access point name: at most 100 octets per 3GPP TS 23.003.
+ * The APN of the data (default) bearer, sent in Simple.Connect. Any change reconnects.
  */
 APN?: string
 /**
- * WwanIPType
+ * The IP family of the data bearer: ipv4, ipv6, ipv4v6; empty lets the modem choose. Any change reconnects.
  */
 IPType?: ("" | "ipv4" | "ipv4v6" | "ipv6")
 /**
- * WwanAuthProtocol
+ * The authentication of the data bearer: pap, chap, pap-and-chap; empty: none. Any change reconnects.
  */
 AuthProtocol?: ("" | "pap" | "chap" | "pap-and-chap")
 CleartextCredentials?: CleartextCredentials
 EncryptedCredentials?: CipherBlockStatus
+/**
+ * Preferred operators (MCC-MNC). Not acted on, as in EVE's agent (a TODO there).
+ */
 PreferredPLMNs?: (string[] | null)
+/**
+ * Preferred radio access technologies, in order; mapped to SetCurrentModes with EVE's scoring among the modem's SupportedModes. Empty: the modem's default.
+ */
 PreferredRATs?: (("" | "gsm" | "umts" | "lte" | "5gnr")[] | null)
+/**
+ * Do not connect while roaming (Simple.Connect allow-roaming is its negation).
+ */
 ForbidRoaming?: boolean
 /**
- * Access point name: at most 100 octets per 3GPP TS 23.003.
+ * The APN of the LTE attach (initial EPS) bearer; non-empty: sent with SetInitialEpsBearerSettings. Empty: the attach bearer is left as it is.
  */
 AttachAPN?: string
 /**
- * WwanIPType
+ * The IP family of the attach bearer.
  */
 AttachIPType?: ("" | "ipv4" | "ipv4v6" | "ipv6")
 /**
- * WwanAuthProtocol
+ * The authentication of the attach bearer.
  */
 AttachAuthProtocol?: ("" | "pap" | "chap" | "pap-and-chap")
 AttachCleartextCredentials?: CleartextCredentials
 }
+/**
+ * A user name and password in clear: CleartextCredentials for the data bearer, AttachCleartextCredentials for the attach bearer. Used when EncryptedCredentials.IsCipher is false (EVE's local profile server path); otherwise the decrypted block supplies them.
+ */
 export interface CleartextCredentials {
+/**
+ * The user name.
+ */
 Username?: string
+/**
+ * The password: a secret, redacted in logs, a keyed digest in item specs, never in a plan or snapshot.
+ */
 Password?: string
 }
 /**
- * Object-level encrypted credentials (decrypted with the device key; see docs).
+ * The credentials encrypted for this device (pubsub mode decrypts them with the device key; file mode cannot and leaves the connection out while IsCipher is true).
  */
 export interface CipherBlockStatus {
+/**
+ * The cipher block's ID.
+ */
 CipherBlockID?: string
+/**
+ * The cipher context (controller certificate and key exchange) the block was encrypted under.
+ */
 CipherContextID?: string
 /**
- * A Go []byte: base64 text, or null for a nil slice.
+ * The AES initial value.
  */
 InitialValue?: (string | null)
 /**
- * A Go []byte: base64 text, or null for a nil slice.
+ * The encrypted EncryptionBlock, whose CellularNet(Attach)Username/Password are the credentials.
  */
 "pubsub-large-CipherData"?: (string | null)
 /**
- * A Go []byte: base64 text, or null for a nil slice.
+ * SHA-256 of the clear text, checked after decryption.
  */
 ClearTextHash?: (string | null)
+/**
+ * true: the credentials are in CipherData; false: use CleartextCredentials.
+ */
 IsCipher?: boolean
+/**
+ * The cipher context itself, when the publisher embeds it.
+ */
 CipherContext?: ({
+/**
+ * The context's ID.
+ */
 ContextID?: string
+/**
+ * EVE's HashScheme enum.
+ */
 HashScheme?: number
+/**
+ * EVE's KeyExchangeScheme enum.
+ */
 KeyExchangeScheme?: number
+/**
+ * EVE's EncryptionScheme enum.
+ */
 EncryptionScheme?: number
 /**
- * A Go []byte: base64 text, or null for a nil slice.
+ * Hash of the controller certificate used for the key exchange.
  */
 ControllerCertHash?: (string | null)
 /**
- * A Go []byte: base64 text, or null for a nil slice.
+ * Hash of the device certificate used for the key exchange.
  */
 DeviceCertHash?: (string | null)
 } | null)
+/**
+ * The publisher's error about this block, if any.
+ */
 Error?: string
 /**
- * an RFC 3339 time such as 2026-11-24T09:41:07.123456789Z (a Go time.Time, echoed verbatim; zero is 0001-01-01T00:00:00Z)
+ * When Error was set.
  */
 ErrorTime?: string
 }
@@ -182,19 +242,34 @@ type?: (0 | 1 | 2 | 3 | 4)
  * a proxy host name or address, no control characters
  */
 server?: string
+/**
+ * The proxy's port.
+ */
 port?: number
 }
+/**
+ * The connectivity probe: every wwan.probe.interval (default 5 min) a connected modem is probed; failures start the repair ladder (docs/agent.md).
+ */
 export interface WwanProbe {
+/**
+ * No connectivity probing (and so no repair ladder) for this modem.
+ */
 Disable?: boolean
+/**
+ * The last probe target, after the proxies and the bearer's DNS servers.
+ */
 UserDefinedProbe?: {
 /**
- * 0 none, 1 ICMP, 2 TCP
+ * 0 none, 1 ICMP, 2 TCP. None or ICMP without a host: ICMP to 8.8.8.8; TCP needs ProbeHost and ProbePort.
  */
 Method?: (0 | 1 | 2)
 /**
  * a host name or IP address, without spaces or control characters
  */
 ProbeHost?: string
+/**
+ * The TCP port (Method 2).
+ */
 ProbePort?: number
 }
 }
@@ -376,9 +451,15 @@ UTCTimestamp: number
  * EVE's global settings (pkg/pillar/types/global.go) as zedagent publishes them; the wwan agent reads a few keys.
  */
 export interface ConfigItemValueMap {
+/**
+ * EVE's global settings by key. Keys the wwan agent does not read are accepted and ignored; the keys it acts on are listed in x-settings (src/io/global-config.ts reads them; test/docs checks this list against it).
+ */
 GlobalSettings?: ({
 [k: string]: ConfigItemValue | undefined
 } | null)
+/**
+ * Per-agent settings: agent name, then key. The wwan agent reads AgentSettings.wwan, listed in x-settings.
+ */
 AgentSettings?: ({
 [k: string]: {
 [k: string]: ConfigItemValue | undefined
