@@ -24,8 +24,11 @@ function stepLine(s: string): string | undefined {
   return `    ${(MARK[op] ?? op).padEnd(3)} ${ref.padEnd(40)} # ${why}`;
 }
 
-/** The plan of every reconcile among `lines`, as `mmagent plan` marks changes. */
-export function planLines(lines: readonly LogLine[]): string[] {
+/**
+ * The plan of every reconcile among `lines`, as `mmagent plan` marks changes. Pending items are
+ * listed when they become pending (`pending` carries the previous reconcile's set across calls).
+ */
+export function planLines(lines: readonly LogLine[], pending: { last: ReadonlySet<string> }): string[] {
   const out: string[] = [];
   for (const l of lines) {
     if (l.msg !== 'reconciled' && l.msg !== 'reconciled with errors') continue;
@@ -35,7 +38,11 @@ export function planLines(lines: readonly LogLine[]): string[] {
       const line = stepLine(s);
       if (line) out.push(line);
     }
-    for (const p of Array.isArray(l.pending) ? (l.pending as string[]) : []) out.push(`    …   ${p}`);
+    const now = new Set(Array.isArray(l.pending) ? (l.pending as string[]) : []);
+    const fresh = [...now].filter((p) => !pending.last.has(p));
+    for (const p of fresh) out.push(`    …   ${p}`);
+    if (now.size > fresh.length) out.push(`    …   (${now.size - fresh.length} more pending as before)`);
+    pending.last = now;
     for (const e of Array.isArray(l.errors) ? (l.errors as string[]) : []) out.push(`    !   ${e}`);
   }
   return out;

@@ -44,6 +44,8 @@ const IFNAMES = ['wwan0', 'wwan1'] as const;
 
 /** Why the network side cannot be shown here, or undefined when it can. */
 function whyNoNetwork(): string | undefined {
+  if (process.env.MMAGENT_DEMO_NO_NETNS)
+    return 'MMAGENT_DEMO_NO_NETNS is set (as when not root: no namespace, no tun devices)';
   if (process.getuid?.() !== 0)
     return 'not root: a network namespace and tun devices need CAP_SYS_ADMIN and CAP_NET_ADMIN';
   for (const cmd of ['ip', 'python3']) {

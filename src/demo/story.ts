@@ -145,6 +145,7 @@ export async function playStory(st: Stage, base: WwanConfig): Promise<void> {
   };
 
   let n = 0;
+  const pending = { last: new Set<string>() as ReadonlySet<string> };
   /**
    * One step: its title, then `body` acts and waits; its account (plans, calls, netlink, kernel,
    * status) follows, also at each `part` of a step in two parts.
@@ -170,7 +171,7 @@ export async function playStory(st: Stage, base: WwanConfig): Promise<void> {
   };
   const report = async (since: number, from: number) => {
     const lines: readonly LogLine[] = agent.logs.slice(from);
-    const plans = planLines(lines);
+    const plans = planLines(lines, pending);
     say(
       plans.length > 0
         ? "  the agent's plan (its per-reconcile log; + create, ~ modify, -/+ recreate, - delete, … pending):"
