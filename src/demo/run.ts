@@ -77,6 +77,7 @@ export async function runDemoStory(io: DemoIo, opts: DemoOptions = {}): Promise<
   let code = 0;
   let storyDone = false;
   let innerFailed = 0;
+  let storyFailed = false;
   try {
     const proxy = await VisualizerProxy.listen();
     teardown.add(`closing the visualizer address ${proxy.url}`, () => proxy.close());
@@ -146,7 +147,17 @@ export async function runDemoStory(io: DemoIo, opts: DemoOptions = {}): Promise<
           ...files,
           ...(ns ? { netns: ns.name } : {}),
         });
-        inner.add(`stopping the agent (pid ${agent.pid})`, () => agent.stop());
+        inner.add(`stopping the agent (pid ${agent.pid})`, async () => {
+          await agent.stop();
+          // The agent's own account (one JSON line per event), kept when asked for or when the story failed.
+          const keep =
+            process.env.MMAGENT_DEMO_AGENT_LOG ??
+            (storyFailed ? join(tmpdir(), `mmagent-demo-${Date.now()}.log`) : undefined);
+          if (keep) {
+            await writeFile(keep, agent.logs.map((l) => JSON.stringify(l)).join('\n'));
+            say(`  the agent's log: ${keep}`);
+          }
+        });
         say(`  agent pid ${agent.pid}`);
         say("  … waiting for the agent's visualizer and its first status");
         const listening = await agent.waitLog(
@@ -187,7 +198,10 @@ export async function runDemoStory(io: DemoIo, opts: DemoOptions = {}): Promise<
             ip: ns ? (args) => ns.ipJson(args) : undefined,
           },
           base,
-        );
+        ).catch((err: unknown) => {
+          if (!(err instanceof Interrupted)) storyFailed = true;
+          throw err;
+        });
         storyDone = true;
         say(`\nThe story is done (${((Date.now() - started) / 1000).toFixed(1)} s).`);
         if (wait) {
