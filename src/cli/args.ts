@@ -79,6 +79,8 @@ export interface SnapshotCommand {
 }
 export interface DemoCommand {
   readonly command: 'demo';
+  /** --no-wait: exit when the story is done instead of waiting for Ctrl-C. */
+  readonly noWait: boolean;
 }
 export interface HelpCommand {
   readonly command: 'help';
@@ -174,7 +176,7 @@ export const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     options: { output: { type: 'string', short: 'o' }, 'resolv-dir': { type: 'string' } },
     positionals: [],
   },
-  demo: { options: {}, positionals: [] },
+  demo: { options: { 'no-wait': { type: 'boolean' } }, positionals: [] },
 };
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h' };
@@ -343,7 +345,7 @@ export function parseCommandArgs(cmd: CommandName, args: readonly string[]): Par
         },
       };
     case 'demo':
-      return { ok: true, command: { command: 'demo' } };
+      return { ok: true, command: { command: 'demo', noWait: v['no-wait'] === true } };
   }
 }
 

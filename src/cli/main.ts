@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
-      return runDemo(io);
+      return runDemo(io, cmd.noWait ? { wait: false } : {});
     }
     case 'plan': {
       const { runPlan } = await import('./plan.js');

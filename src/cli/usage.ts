@@ -21,7 +21,7 @@ Commands:
   plan       show what applying a config would change, without changing anything
   graph      write that plan's graph as one HTML page (offline), DOT or JSON
   snapshot   print the observed modem and network state as JSON
-  demo       run the agent against the built-in ModemManager simulator
+  demo       the agent's whole story on the built-in ModemManager simulator, narrated
 
 Options:
   -h, --help     show help (also: mmagent <command> --help)
@@ -107,10 +107,15 @@ Options:
   --resolv-dir DIR       the agent's per-interface DNS files (default ${DEFAULT_RESOLV_DIR})
   -h, --help             show this help`,
 
-  demo: `Usage: mmagent demo
+  demo: `Usage: mmagent demo [--no-wait]
 
-Run the agent against the built-in ModemManager simulator with a sample config.
+Play the agent's whole story on the built-in ModemManager simulator, narrated with the plan of each
+step (docs/demo.md): two modems online, an APN change, an MTU-only change, a drop and reconnect, a
+probe failure and its escalation, radio silence, an unplug and replug. As root the network side is
+real (a namespace with tun wwan0/wwan1). The visualizer's URL is printed first.
 
 Options:
+  --no-wait              exit when the story is done (default when stdout is not a terminal;
+                         otherwise it waits for Ctrl-C with the visualizer up)
   -h, --help             show this help`,
 };

@@ -214,7 +214,8 @@ test('snapshot: optional -o FILE ("-" is standard output)', () => {
 });
 
 test('demo: no options', () => {
-  assert.deepEqual(ok(['demo']), { command: 'demo' });
+  assert.deepEqual(ok(['demo']), { command: 'demo', noWait: false });
+  assert.deepEqual(ok(['demo', '--no-wait']), { command: 'demo', noWait: true });
   usageError(['demo', '--fast'], 'mmagent demo: unknown option --fast');
   usageError(['demo', 'now'], "mmagent demo: unexpected argument 'now'");
 });
