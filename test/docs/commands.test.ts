@@ -31,6 +31,11 @@ const TIMEOUT_MS = 60_000;
  */
 const EXTERNAL: readonly ExternalExclusion[] = [
   {
+    file: 'docs/demo.md',
+    firstLine: /^npm run demo\b/,
+    why: 'the demo (30-40 s, waits for Ctrl-C without --no-wait); e2e/demo/demo.test.ts runs it with --no-wait as root and as nobody',
+  },
+  {
     file: 'docs/PERFORMANCE.md',
     firstLine: /^apt-cache policy golang-go/,
     why: 'installs Debian packages as root (the Go toolchain for the eve-libs comparison, by hand only)',
