@@ -12,7 +12,8 @@
  * Every shell fence (sh, bash, shell, console) must carry one of run, run-e2e or not-run; every
  * fence must name a language (`text` for output, diagrams and synopses). docs/**.md is always
  * checked; any other Markdown file (README.md, a folder's README) opts in by marking one fence.
- * `mmagent` in a command is the repository's CLI run from the sources (bin shim in the temp dir).
+ * `mmagent` (and `npx mmagent`) in a command is the repository's CLI run from the sources (a shim in
+ * the temp dir's bin/ and node_modules/.bin/).
  */
 import { spawn } from 'node:child_process';
 import {
@@ -156,6 +157,9 @@ export function scratchDir(pageFences: readonly Fence[]): {
     `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${join(REPO, 'src/cli/main.ts')}" "$@"\n`,
     { mode: 0o755 },
   );
+  // `npx mmagent` finds it too (npx looks in ./node_modules/.bin first).
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(join(dir, 'bin', 'mmagent'), join(dir, 'node_modules', '.bin', 'mmagent'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
