@@ -66,6 +66,13 @@ const MM_TYPES = new Set([
   REPAIR,
 ]);
 const NET_TYPES = new Set([INTERFACE, LINK, ADDRESS, ROUTE, DNS]);
+/**
+ * The kernel's state is dumped again this often as a net under a lost netlink event. Rarely: every
+ * change comes as an event, an overflowing event socket ends the process (src/netlink/watch.ts) and
+ * an undecodable event asks for a dump at once, while each dump wakes an idle agent for a rebuild
+ * (at the observer's default of a minute, the largest part of its idle CPU time).
+ */
+const NET_RESYNC_MS = 600_000;
 /** How long the read that confirms a Connect may take (the grace window covers it otherwise). */
 const VERIFY_TIMEOUT_MS = 5_000;
 
@@ -594,6 +601,7 @@ export class WwanAgent {
     const obs = createNetObserver({
       netlink: this.opts.observerNetlink ?? this.opts.netlink,
       ifnames: next,
+      periodicResyncMs: NET_RESYNC_MS,
       resolvDir: this.opts.resolvDir,
       logger: this.opts.logger,
       onChange: () => {
