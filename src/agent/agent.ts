@@ -390,6 +390,19 @@ export class WwanAgent {
     return undefined;
   }
 
+  /**
+   * The repair step the desired graph holds for a modem. The connectivity state is updated only after
+   * the model is built (it needs the model's inputs), so a config that just stopped probing (radio
+   * silence, Probe.Disable) must not bring back a step the update is about to drop: the observed graph
+   * would lack it and the plan would run the step again.
+   */
+  private repairWanted(name: string): ReturnType<ConnectivityMonitor['repair']> {
+    if (this.config.RadioSilence) return undefined;
+    const net = (this.config.Networks ?? []).find((n) => n.LogicalLabel === name);
+    if (net?.Probe?.Disable) return undefined;
+    return this.connectivity?.repair(name);
+  }
+
   /** Rebuilds the desired graph and the observed items from the present inputs (level-triggered). */
   refresh(reason: string): void {
     if (this.stopped) return;
@@ -411,7 +424,7 @@ export class WwanAgent {
         ...(this.opts.signalRateSeconds ? { signalRateSeconds: this.opts.signalRateSeconds } : {}),
         ...(this.locationRefreshSeconds ? { locationRefreshSeconds: this.locationRefreshSeconds } : {}),
         ...(round !== undefined ? { scanRound: round } : {}),
-        ...(this.connectivity ? { repairOf: (name: string) => this.connectivity?.repair(name) } : {}),
+        ...(this.connectivity ? { repairOf: (name: string) => this.repairWanted(name) } : {}),
       });
       this.physAddrs.sweep();
       this.facts = [...model.facts];
