@@ -39,10 +39,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { cfgOf, inForce, modemA, modemB, network } from '../e2e/agent/world.js';
-import { withNetns } from '../e2e/harness/netns.js';
 import { startPrivateBus } from '../src/mmsim/private-bus.js';
 import type { RecordedCall } from '../src/mmsim/recorder.js';
 import { ModemManagerSimulator } from '../src/mmsim/simulator.js';
+import { withNetns } from '../src/sandbox/netns.js';
 import type { WwanConfig, WwanStatus } from '../src/schemas/types.generated.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));

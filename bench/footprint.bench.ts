@@ -21,11 +21,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { cfgOf, type LogLine, modemA, network } from '../e2e/agent/world.js';
-import { type Netns, withNetns } from '../e2e/harness/netns.js';
 import { missingPrereq } from '../e2e/harness/require.js';
 import { BUNDLE_FILE, bundleAgent, shipNativeAddons } from '../src/build/bundle.js';
 import { startPrivateBus } from '../src/mmsim/private-bus.js';
 import { ModemManagerSimulator } from '../src/mmsim/simulator.js';
+import { type Netns, withNetns } from '../src/sandbox/netns.js';
 import type { WwanConfig, WwanStatus } from '../src/schemas/types.generated.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));

@@ -13,10 +13,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { withNetns } from '../e2e/harness/netns.js';
 import type { OpContext } from '../reconciler/api.js';
 import { createNetConfigurators, ROUTE, routeItem } from '../src/netitems/index.js';
 import { createNetlinkAdapter } from '../src/netlink/adapter.js';
+import { withNetns } from '../src/sandbox/netns.js';
 
 const iterations = Number(process.argv.find((a) => /^[0-9]+$/.test(a)) ?? 500);
 

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { startPrivateBus } from '../../src/mmsim/private-bus.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
+import { type Netns, withNetns } from '../../src/sandbox/netns.js';
 import type { WwanConfig, WwanNetworkStatus, WwanStatus } from '../../src/schemas/types.generated.js';
 import { until } from '../../test/pubsub/helpers.js';
-import { type Netns, withNetns } from '../harness/netns.js';
 import { Peer } from '../pubsub/peer.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

@@ -6,9 +6,9 @@
 import { startPrivateBus } from '../../src/mmsim/private-bus.js';
 import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import type { ModemSpec } from '../../src/mmsim/types.js';
+import type { RunResult } from '../../src/sandbox/netns.js';
 import type { WwanConfig } from '../../src/schemas/types.generated.js';
 import { type AgentWorld, modemA, modemB, withAgentOn } from '../agent/world.js';
-import type { RunResult } from '../harness/netns.js';
 
 export interface CliWorld extends AgentWorld {
   readonly busAddress: string;

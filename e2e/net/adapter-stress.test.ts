@@ -40,7 +40,7 @@ interface Summary {
 if (process.argv[2] === '--child') {
   await child(Number(process.argv[3] ?? DURATION_MS), Number(process.argv[4] ?? MAX_OPS));
 } else {
-  const { withNetns } = await import('../harness/netns.js');
+  const { withNetns } = await import('../../src/sandbox/netns.js');
   const { skipUnless } = await import('../harness/require.js');
   const run = promisify(execFile);
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { withNetns } from '../harness/netns.js';
+import { withNetns } from '../../src/sandbox/netns.js';
 import { skipUnless } from '../harness/require.js';
 import { snapshot } from './kernel.js';
 import { scenarios } from './scenarios.js';

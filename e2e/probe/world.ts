@@ -23,7 +23,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { ProbeRunResult, ProbeTarget } from '../../src/probe/index.js';
 import type { ProbeResult } from '../../src/probe/types.js';
-import { type Netns, type RunResult, withNetns } from '../harness/netns.js';
+import { type Netns, type RunResult, withNetns } from '../../src/sandbox/netns.js';
 
 export const MODEM4 = '10.99.0.2';
 export const MODEM6 = 'fd99::2';

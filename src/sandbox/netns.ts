@@ -1,5 +1,6 @@
 /**
- * Throw-away network namespaces for netlink tests (needs root and iproute2).
+ * Throw-away network namespaces with tun devices, for the tests, the benches and the demo (needs root
+ * and iproute2). Harness code: the agent itself spawns no `ip`.
  *
  * `withNetns({tuns: ['wwan0']}, async (ns) => ...)` creates a uniquely named namespace, creates the tun
  * devices inside it and holds them open (so they have carrier, like a connected modem's raw-IP
