@@ -30,6 +30,8 @@ function useBundle() {
   const from = process.env.MMAGENT_FROM;
   if (from === 'dist') return true;
   if (from === 'src' || !existsSync(bundle)) return false;
+  // The demo (and its simulator) is left out of the bundle: it runs from the sources.
+  if (process.argv[2] === 'demo' && existsSync(sources)) return false;
   if (!existsSync(sources)) return true;
   const built = statSync(bundle).mtimeMs;
   return ['src', 'reconciler', 'schemas'].every(

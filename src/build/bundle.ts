@@ -82,6 +82,18 @@ function embedPlugin(root: string, version: string): Plugin {
         contents: 'module.exports = null;',
         loader: 'js',
       }));
+      // The demo (and the ModemManager simulator it runs) is a tool for a checkout, not for the shipped
+      // agent: ~70 KB of the bundle. `mmagent demo` from the bundle says where to run it.
+      build.onResolve({ filter: /^\.\/demo\.js$/ }, (args) =>
+        args.importer.endsWith(join('src', 'cli', 'main.ts'))
+          ? { path: 'demo', namespace: 'mmagent-no-demo' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'mmagent-no-demo' }, () => ({
+        contents:
+          "export async function runDemo(io) { io.stderr.write('mmagent demo is not part of the bundled agent: run it from a checkout (npm ci && npm run demo)\\n'); return 2; }",
+        loader: 'js',
+      }));
       build.onResolve({ filter: LAZY_EXTERNAL }, (args) =>
         args.namespace === 'mmagent-lazy'
           ? { path: args.path, external: true }
@@ -138,7 +150,8 @@ export interface BundleResult {
 }
 
 /**
- * Bundles the agent into `outDir` (mmagent.mjs, page.bundle.js, page.bundle.css). `minify: false` keeps
+ * Bundles the agent into `outDir` (mmagent.mjs with its licences in mmagent.mjs.LEGAL.txt, page.bundle.js,
+ * page.bundle.css). `minify: false` keeps
  * the names (for profiles); `sourcemap` writes mmagent.mjs.map (use with node --enable-source-maps).
  */
 export async function bundleAgent(
@@ -163,6 +176,9 @@ export async function bundleAgent(
       target: 'node20',
       external: EXTERNAL,
       banner: { js: BANNER },
+      // The bundled packages' licence texts go to mmagent.mjs.LEGAL.txt beside it (shipped with it),
+      // not into the file node parses at every start.
+      legalComments: 'external',
       plugins: [embedPlugin(root, pkg.version)],
       logLevel: 'warning',
     }),
