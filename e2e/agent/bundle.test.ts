@@ -39,6 +39,7 @@ describe('the bundled agent (one file + native addons; simulator + netns)', () =
     assert.ok(bytes <= MAX_BYTES, `${bytes} bytes > ${MAX_BYTES}`);
     assert.deepEqual((await readdir(out)).sort(), [
       'mmagent.mjs',
+      'mmagent.mjs.LEGAL.txt',
       'node_modules',
       'page.bundle.css',
       'page.bundle.js',

@@ -19,7 +19,8 @@
  * native addons into OUTDIR/node_modules, making OUTDIR a directory that runs anywhere (linux-x64 here;
  * the native parts are per platform, so build the directory on, or for, the target):
  *
- *   OUTDIR/mmagent.mjs                        the agent (node OUTDIR/mmagent.mjs run ...)
+ *   OUTDIR/mmagent.mjs                        the agent (node OUTDIR/mmagent.mjs run ...); not the demo
+ *   OUTDIR/mmagent.mjs.LEGAL.txt              the bundled packages' licence notices
  *   OUTDIR/page.bundle.js, page.bundle.css    the visualizer page (run --http, graph -o x.html)
  *   OUTDIR/node_modules/netlink/              package.json, dist/*.js, prebuilds/<platform>-<arch>/
  *   OUTDIR/node_modules/node-gyp-build/       netlink's loader of its binary
