@@ -47,6 +47,7 @@ import {
   validateWwanConfig,
 } from '../schemas/validate.js';
 import { locateJsonError } from './json-error.js';
+import { unrefTimers } from './timers.js';
 
 export type ConfigValidator<T> = (value: unknown) => Validation<T>;
 
@@ -268,16 +269,6 @@ export interface WatchOptions<T> {
   readonly clock?: TimerClock;
 }
 
-const realTimers: TimerClock = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A pending wait must not keep a stopped process alive.
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 export interface ConfigWatcher {
   /** Resolves once the initial read has been reported (to onConfig or onError). */
   readonly ready: Promise<void>;
@@ -295,7 +286,7 @@ export function watchFile<T>(
   const debounceMs = opts.debounceMs ?? 50;
   const pollMs = opts.pollMs ?? 5000;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const clock = opts.clock ?? realTimers;
+  const clock = opts.clock ?? unrefTimers;
   const dir = dirname(file);
   const name = basename(file);
   const dirName = basename(dir);

@@ -36,6 +36,7 @@ import {
 } from '../schemas/validate.js';
 import { type WriteOptions, writeFileAtomic } from './atomic-write.js';
 import { marshalGoJson } from './go-json.js';
+import { unrefTimers } from './timers.js';
 
 export type WriteOutcome = 'written' | 'unchanged' | 'failed';
 
@@ -89,16 +90,6 @@ interface Slot {
   queue: Promise<unknown>;
 }
 
-const realTimers: TimerClock = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A pending retry must not keep a stopped process alive.
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /** Order of the background retries: the status before the rest. */
 const PRIORITY: readonly string[] = [OUTPUT_FILES.status, OUTPUT_FILES.metrics, OUTPUT_FILES.location];
 
@@ -128,7 +119,7 @@ export class OutputWriter {
     private readonly opts: OutputWriterOptions = {},
   ) {
     this.backoff = new Backoff(opts.retry ?? OUTPUT_RETRY_BACKOFF, opts.random);
-    this.clock = opts.clock ?? realTimers;
+    this.clock = opts.clock ?? unrefTimers;
     this.writeFile = opts.writeFile ?? writeFileAtomic;
   }
 
