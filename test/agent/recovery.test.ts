@@ -45,16 +45,22 @@ async function world(t: { after(fn: () => unknown): void }) {
 }
 
 /**
- * Lets the background recovery finish: its 3 s pause is on the fake clock, and its file I/O is real,
- * so time moves in small steps with the I/O given its turn between them (never waiting on a pause).
+ * Lets the background recovery finish: its 3 s pause is on the fake clock and its file I/O is real
+ * (the thread pool, slow on a loaded machine), so time moves in small steps, with real time given to
+ * the I/O between them, until the recovery queue is idle: never a fixed number of steps.
  */
 async function drain(w: ReturnType<typeof agentWorld>): Promise<void> {
-  for (let i = 0; i < 40; i++) {
+  let idle = false;
+  void w.agent.recovery?.idle().then(() => {
+    idle = true;
+  });
+  for (let i = 0; i < 5_000 && !idle; i++) {
     await w.settle();
     await w.clock.advance(500);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 1));
     await flush();
   }
+  assert.ok(idle, 'the recovery finished');
 }
 
 test('a modem gone 2 min: its device rebound (unbind, 3 s, bind) and ModemManager restarted, once per disappearance', async (t) => {
