@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scenario } from '../../e2e/reliability/record.js';
 import { Subscriber } from '../../src/pubsub/index.js';
 import { listenSeqpacket, type SeqpacketConnection } from '../../src/pubsub/seqpacket.js';
 import { FakeClock } from '../reconciler/harness.js';
@@ -17,36 +18,52 @@ function fakePublisher(runDir: string, onRequest: (conn: SeqpacketConnection) =>
 }
 
 test('a flood of one malformed kind is folded in the log, counted exactly, and the connection survives', async (t) => {
-  const tmp = tempRunDir();
-  t.after(tmp.remove);
-  const listener = fakePublisher(tmp.dir, (conn) => {
-    conn.send(Buffer.from('hello T false'));
-    for (let i = 0; i < 25; i++) conn.send(Buffer.from('bogus T'));
-    conn.send(Buffer.from('update T Z2xvYmFs MQ=='));
-    conn.send(Buffer.from('complete T'));
-  });
-  t.after(() => listener.close());
-  const log = captureLogger();
-  const got: unknown[] = [];
-  const sub = new Subscriber({
-    runDir: tmp.dir,
-    agent: 'a',
-    topic: 'T',
-    logger: log.logger,
-    onUpdate: (k, v) => got.push([k, v]),
-    onDelete: () => {},
-  });
-  sub.start();
-  t.after(() => sub.close());
-  await until(() => sub.synchronized, 'sync');
-  assert.deepEqual(got, [['global', 1]]);
-  assert.deepEqual(sub.stats.dropped, { 'unknown-verb': 25 });
-  const lines = log.lines.filter((l) => l.msg === 'pubsub malformed message dropped');
-  assert.deepEqual(
-    lines.map((l) => l.obj.dropped),
-    [1, 10],
+  await scenario(
+    {
+      id: 'pubsub-malformed-flood',
+      group: 'pubsub',
+      title:
+        'A flood of malformed messages from a publisher: dropped, counted, logged folded; the stream goes on',
+      inputs: '25 frames with an unknown verb between hello and a valid update',
+      file: import.meta.url,
+    },
+    async (s) => {
+      const tmp = tempRunDir();
+      t.after(tmp.remove);
+      const listener = fakePublisher(tmp.dir, (conn) => {
+        conn.send(Buffer.from('hello T false'));
+        for (let i = 0; i < 25; i++) conn.send(Buffer.from('bogus T'));
+        conn.send(Buffer.from('update T Z2xvYmFs MQ=='));
+        conn.send(Buffer.from('complete T'));
+      });
+      t.after(() => listener.close());
+      const log = captureLogger();
+      const got: unknown[] = [];
+      const sub = new Subscriber({
+        runDir: tmp.dir,
+        agent: 'a',
+        topic: 'T',
+        logger: log.logger,
+        onUpdate: (k, v) => got.push([k, v]),
+        onDelete: () => {},
+      });
+      sub.start();
+      t.after(() => sub.close());
+      await until(() => sub.synchronized, 'sync');
+      assert.deepEqual(got, [['global', 1]]);
+      assert.deepEqual(sub.stats.dropped, { 'unknown-verb': 25 });
+      const lines = log.lines.filter((l) => l.msg === 'pubsub malformed message dropped');
+      assert.deepEqual(
+        lines.map((l) => l.obj.dropped),
+        [1, 10],
+      );
+      assert.equal(sub.stats.connects, 1);
+      s.cycles(25);
+      s.figure('dropped', sub.stats.dropped['unknown-verb'] ?? 0);
+      s.figure('logLines', lines.length);
+      s.figure('connects', sub.stats.connects);
+    },
   );
-  assert.equal(sub.stats.connects, 1);
 });
 
 test('a publisher that drops every connection is redialed with a growing delay, never in a tight loop', async (t) => {

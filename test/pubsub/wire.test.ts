@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { scenario } from '../../e2e/reliability/record.js';
 import {
   decode,
   decodeBase64,
@@ -82,12 +83,30 @@ test('property: every update round-trips through encode and decode', () => {
   );
 });
 
-test('property: decode never throws on arbitrary bytes', () => {
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-      const r = decode(bytes);
-      assert.equal(typeof r.ok, 'boolean');
-    }),
+test('property: decode never throws on arbitrary bytes', async () => {
+  await scenario(
+    {
+      id: 'pubsub-arbitrary-frames',
+      group: 'pubsub',
+      title: 'Arbitrary bytes as a pubsub frame: classified as malformed, never a throw',
+      inputs: 'random frames of 0 to 300 bytes (fast-check)',
+      file: import.meta.url,
+    },
+    async (s) => {
+      let malformed = 0;
+      const runs = 10_000;
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+          const r = decode(bytes);
+          assert.equal(typeof r.ok, 'boolean');
+          if (!r.ok) malformed++;
+        }),
+        { numRuns: runs },
+      );
+      s.cycles(runs);
+      s.figure('classifiedMalformed', malformed);
+      s.figure('throws', 0);
+    },
   );
 });
 
