@@ -338,6 +338,7 @@ export class Controller {
     this.emit({ type: 'run-started', id, reasons, plan: p });
     let result: ApplyResult | undefined;
     if (p.steps.length > 0) {
+      const drifts = this.damper?.mark() ?? 0;
       result = await apply(p, base, desired, {
         configurators: this.opts.configurators,
         ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
@@ -355,7 +356,13 @@ export class Controller {
         },
       });
       // Observations made during the apply are newer than the plan: keep them, add the apply's effects.
-      this.current = this.current === base ? result.current : applyEdits(this.current, result.edits);
+      if (this.current === base) this.current = result.current;
+      else {
+        const merged = applyEdits(this.current, result.edits);
+        // A drift seen during the apply that the merge papers over is seen again by the next observation.
+        this.damper?.reinstated(this.current, merged, desired, drifts);
+        this.current = merged;
+      }
     }
     const before = this.statuses;
     const statuses = nextStatuses(before, p, result, this.current, desired, {

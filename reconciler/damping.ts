@@ -51,6 +51,13 @@ interface Record {
   hold: (Hold & { readonly since: number }) | undefined;
   /** A hold was logged at warn in this history (later ones go to debug). */
   warned: boolean;
+  /** The number of the last drift counted (see `mark()`). */
+  lastSeq: number;
+  /**
+   * The last drift was seen while the item's repair was applied, and the merge of the apply's result
+   * put the item back in sync: the next drift observed is that same one again, not another.
+   */
+  echo: boolean;
 }
 
 export class FlapDamper {
@@ -58,6 +65,8 @@ export class FlapDamper {
   private readonly windowMs: number;
   private readonly policy: BackoffPolicy;
   private readonly records = new Map<string, Record>();
+  /** Drifts counted so far (all items): marks what an apply saw happen while it ran. */
+  private seq = 0;
 
   constructor(
     opts: DampingOptions,
@@ -81,22 +90,55 @@ export class FlapDamper {
   observe(prev: Graph, next: Graph, desired: Graph, now: number): void {
     const keys = changedKeys(prev, next) ?? new Set([...prev.nodes.keys()]);
     for (const k of keys) {
-      const p = prev.nodes.get(k);
-      if (!p || p.item.external) continue;
       const d = desired.nodes.get(k);
       if (!d || d.item.external) continue;
       const want = contentKey(d.item);
-      if (contentKey(p.item) !== want) continue;
       const n = next.nodes.get(k);
-      if (n && !n.item.external && contentKey(n.item) === want) continue;
+      if (n && !n.item.external && contentKey(n.item) === want) {
+        // Seen in sync: a drift after this is a new one.
+        const r = this.records.get(k);
+        if (r) r.echo = false;
+        continue;
+      }
+      const p = prev.nodes.get(k);
+      if (!p || p.item.external) continue;
+      if (contentKey(p.item) !== want) continue;
       // Knocked out with a dependency (routes gone with their link): the dependency's flap, not its own.
       if (!depsInSync(next, desired, d.item)) continue;
       this.drift(k, want, now);
     }
   }
 
+  /** The drift count now, for `reinstated` after an apply. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /**
+   * An apply's result was merged onto a current graph that observations changed while it ran
+   * (`observed` before the merge, `merged` after). An item whose drift was counted during the apply
+   * (after `mark`) and which the merge put back in sync from the apply's own result will be seen
+   * drifted again by the next observation: that is the same drift, not counted twice.
+   */
+  reinstated(observed: Graph, merged: Graph, desired: Graph, mark: number): void {
+    for (const [k, r] of this.records) {
+      if (r.lastSeq <= mark) continue;
+      const d = desired.nodes.get(k);
+      if (!d || d.item.external) continue;
+      const want = contentKey(d.item);
+      const o = observed.nodes.get(k);
+      const m = merged.nodes.get(k);
+      const inSync = (x: typeof o) => !!x && !x.item.external && contentKey(x.item) === want;
+      if (!inSync(o) && inSync(m)) r.echo = true;
+    }
+  }
+
   private drift(k: string, desiredKey: string, now: number): void {
     let r = this.records.get(k);
+    if (r?.echo && r.desiredKey === desiredKey) {
+      r.echo = false;
+      return;
+    }
     const last = r?.times[r.times.length - 1];
     if (r && (r.desiredKey !== desiredKey || last === undefined || now - last > this.windowMs)) {
       this.forget(k, r, now, r.desiredKey !== desiredKey ? 'spec changed' : 'quiet');
@@ -111,10 +153,13 @@ export class FlapDamper {
         desiredKey,
         hold: undefined,
         warned: false,
+        lastSeq: 0,
+        echo: false,
       };
       this.records.set(k, r);
     }
     r.drifts++;
+    r.lastSeq = ++this.seq;
     r.times.push(now);
     while (r.times.length > 0 && now - r.times[0]! > this.windowMs) r.times.shift();
     while (r.times.length > this.threshold + 1) r.times.shift();

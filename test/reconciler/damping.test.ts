@@ -230,6 +230,37 @@ describe('flap damping', () => {
     await s.c.stop();
   });
 
+  test('a drop seen while its repair is applied counts once, not again when the repair result is merged', async () => {
+    const s = setup();
+    s.want(t('A'));
+    await s.c.idle();
+    await s.drop(); // drift 1: repaired at once
+    // The next repair takes 20 ms; while it runs, the item is seen up and dropped again at once (drift 3).
+    s.rec.opts = { delayMs: new Map([['A', 20]]) };
+    s.c.observe((e) => e.delete({ type: 't', name: 'A' }), 'A dropped'); // drift 2: repaired
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(s.rec.started.filter((x) => x === 'create t/A').length, 3, 'the repair is under way');
+    s.c.observe((e) => e.put(t('A'), { observed: true }), 'A up');
+    s.c.observe((e) => e.delete({ type: 't', name: 'A' }), 'A dropped again');
+    await s.c.idle();
+    assert.equal(s.c.state().damping.get('t/A')?.drifts, 3);
+    // The merge of the repair's result says A is there; the next observation sees it gone: the same drop.
+    s.rec.opts = {};
+    await s.drop();
+    assert.equal(
+      s.c.state().damping.get('t/A')?.drifts,
+      3,
+      'the drop seen during the repair is not counted twice',
+    );
+    assert.equal(s.creates(), 4, 'three drifts in the window: repaired at once');
+    // A new drop after the item was seen up again is a fourth drift: held.
+    s.c.observe((e) => e.put(t('A'), { observed: true }), 'A up');
+    await s.drop();
+    assert.equal(s.c.state().damping.get('t/A')?.drifts, 4);
+    assert.equal(s.creates(), 4, 'the fourth drift waits');
+    await s.c.stop();
+  });
+
   test('options: threshold and window', async () => {
     const s = setup({ damping: { threshold: 1, windowMs: 10_000 } });
     s.want(t('A'));
