@@ -46,7 +46,7 @@ export function item<S extends Json>(init: ItemInit<S>): Item<S> {
     if (seen.has(k)) throw new DuplicateDependencyError(init, dep.ref);
     seen.add(k);
   }
-  canonicalJson(init.spec); // throws on anything that is not plain JSON
+  const specText = canonicalJson(init.spec); // throws on anything that is not plain JSON
   const frozenDeps = deepFreeze(
     deps.map((d) => {
       const dep: { ref: ItemRef; description: string; predicate?: { name: string; args?: Json } } = {
@@ -70,6 +70,8 @@ export function item<S extends Json>(init: ItemInit<S>): Item<S> {
     external,
     ...(init.label === undefined ? {} : { label: init.label }),
   };
+  // The text validation produced is the spec's key: planning compares it, so it is not built twice.
+  specKeys.set(out, specText);
   return Object.freeze(out);
 }
 
@@ -93,7 +95,8 @@ const contentKeys = new WeakMap<Item, string>();
 export function contentKey(it: Item): string {
   let k = contentKeys.get(it);
   if (k === undefined) {
-    k = `${it.external ? 'x' : 'm'}${canonicalJson(it.spec)}|${canonicalJson(it.deps as unknown as Json)}`;
+    const deps = it.deps.length === 0 ? '[]' : canonicalJson(it.deps as unknown as Json);
+    k = `${it.external ? 'x' : 'm'}${specKey(it)}|${deps}`;
     contentKeys.set(it, k);
   }
   return k;
