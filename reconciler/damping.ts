@@ -201,6 +201,9 @@ export class FlapDamper {
         continue;
       }
       if (r.hold && r.hold.until > now) {
+        // Back in sync by itself: no repair to hold, nothing to report (the next drift holds again).
+        const c = current.nodes.get(k);
+        if (c && !c.item.external && contentKey(c.item) === r.desiredKey) continue;
         // While a dependency is out of sync too, the item waits for it anyway, and must follow its
         // repair at once: a hold of its own (from a drift seen before the dependency's) would lag it.
         if (depsInSync(current, desired, d.item)) out.set(k, { until: r.hold.until, reason: r.hold.reason });

@@ -261,6 +261,25 @@ describe('flap damping', () => {
     await s.c.stop();
   });
 
+  test('a held item back in sync by itself is not reported held; its next drift is', async () => {
+    const s = setup();
+    s.want(t('A'));
+    await s.c.idle();
+    for (let i = 0; i < 4; i++) await s.drop();
+    assert.equal(s.c.state().statuses.get('t/A')?.state, 'pending', 'the fourth drop is held');
+    s.c.observe((e) => e.put(t('A'), { observed: true }), 'A back');
+    await s.c.idle();
+    assert.equal(s.c.state().statuses.has('t/A'), false, 'in sync: nothing pending, no damping reason');
+    assert.deepEqual(s.c.state().lastPlan?.deferred, []);
+    await s.drop();
+    assert.equal(
+      s.c.state().statuses.get('t/A')?.pendingReason,
+      'damped: 5 drifts in 0 s, next repair in 2 s',
+    );
+    assert.equal(s.creates(), 4);
+    await s.c.stop();
+  });
+
   test('options: threshold and window', async () => {
     const s = setup({ damping: { threshold: 1, windowMs: 10_000 } });
     s.want(t('A'));
