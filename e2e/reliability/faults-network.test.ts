@@ -20,6 +20,7 @@ import {
   modemA,
   modemB,
   needs,
+  net,
   network,
   withAgentWorld,
 } from '../agent/world.js';
@@ -240,6 +241,101 @@ test('drop 1 ms after a reconnect: answered in milliseconds again (twice), not a
         s.figure('connectCalls', w.sim.recorder.calls({ member: 'Connect', since: b.mark }).length);
         for (const l of latencies) assert.ok(l < 1000, `drop right after a reconnect -> Connect ${l} ms`);
         assert.deepEqual(dampingLines(w, logMark), [], 'three drifts in a minute are not damped');
+        assertBUntouched(w, b, s);
+        await assertNoSecrets(w, s);
+      });
+    },
+  );
+});
+
+test('flap: 100 drops of modem A in 20 s cost a handful of Connects; the waits grow and the status says why; B untouched', async (t) => {
+  if (skipUnless(t, needs)) return;
+  const DROPS = 100;
+  const PERIOD_MS = 200;
+  await scenario(
+    {
+      id: 'flap-100-drops-per-minute',
+      title:
+        'A bearer dropped 100 times within a minute gets a handful of reconnects: after 3 the next waits, growing, and the status says why',
+      inputs: `${DROPS} network-initiated drops of modem A, one every ${PERIOD_MS} ms (all inside the agent's 60 s damping window, as 100 in a minute would be); between drops the simulator brings the bearer back up by itself (the modem re-attaching) so that every drop is a real Connected=false signal`,
+      file: FILE,
+    },
+    async (s) => {
+      await withTwoModems(async (w, b) => {
+        const modem = w.sim.modem('A');
+        const pathsOfA = () => new Set([modem.path, ...modem.bearers.map((x) => x.path)]);
+        const logMark = w.logs.length;
+        const reasons: string[] = [];
+        let polling = true;
+        const poll = (async () => {
+          while (polling) {
+            const ce = net((await w.readStatus()) ?? {}, 'modem-a')?.ConfigError ?? '';
+            if (ce.includes('held back') && reasons.at(-1) !== ce) reasons.push(ce);
+            await sleep(100);
+          }
+        })();
+        const dropTimes: number[] = [];
+        const t0 = Date.now();
+        try {
+          for (let i = 0; i < DROPS; i++) {
+            const start = Date.now();
+            const bearer = modem.bearers[0];
+            assert.ok(bearer, 'modem A has its bearer');
+            // The modem re-attaches by itself: up without a call from the agent.
+            if (!bearer.connected) await modem.connectBearer(bearer);
+            await sleep(PERIOD_MS * 0.7);
+            assert.equal(w.sim.dropBearer('A').length, 1, `drop ${i + 1}`);
+            dropTimes.push(Date.now());
+            await sleep(Math.max(0, start + PERIOD_MS - Date.now()));
+          }
+        } finally {
+          polling = false;
+          await poll;
+        }
+        const flapMs = Date.now() - t0;
+        const connects = w.sim.recorder
+          .calls({ member: 'Connect', since: b.mark })
+          .filter((c) => pathsOfA().has(c.path));
+        const holds = dampingLines(w, logMark).map((l) => Number(l.delayMs));
+        s.cycles(DROPS);
+        s.figure('drops', dropTimes.length);
+        s.figure('flapMs', flapMs);
+        s.figure('connectCalls', connects.length);
+        s.figure('connectCallsUndamped', DROPS);
+        s.figure('dampingHolds', holds.length);
+        s.figure('firstWaitsMs', holds.slice(0, 6).join(', '));
+        s.figure('longestDampingWaitMs', Math.max(0, ...holds));
+        s.figure('reason', reasons.at(-1) ?? '');
+        s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
+        t.diagnostic(
+          `connects at +${connects.map((c) => c.time - t0).join(', ')} ms; holds ${holds.join(', ')}`,
+        );
+        assert.equal(dropTimes.length, DROPS);
+        assert.ok(connects.length >= 3, `the first drops are answered at once (${connects.length} Connects)`);
+        assert.ok(connects.length <= 10, `${connects.length} Connects for ${DROPS} drops`);
+        for (let i = 0; i < 3; i++)
+          assert.ok(
+            connects[i]!.time - dropTimes[i]! < 1000,
+            `drop ${i + 1} answered at once (${connects[i]!.time - dropTimes[i]!} ms)`,
+          );
+        assert.ok(holds.length > 0, 'damping held the reconnects back');
+        for (let i = 1; i < holds.length; i++)
+          assert.ok(
+            holds[i]! > holds[i - 1]! || holds[i - 1]! >= 0.8 * 300_000,
+            `the waits grow: ${holds.slice(0, i + 1).join(', ')}`,
+          );
+        assert.match(
+          reasons.at(-1) ?? '',
+          /^connect held back: damped: \d+ drifts in [\d.]+ s, next repair in /,
+        );
+        // The modem re-attaches once more and stays: the agent configures it, nothing else held.
+        const bearer = modem.bearers[0]!;
+        if (!bearer.connected) await modem.connectBearer(bearer);
+        const upAt = Date.now();
+        const st = await w.waitStatus(inForce('modem-a'), 'modem-a in force after the flapping');
+        await kernelEventually(w, 'wwan0', (k) => k.addrs.length === 2 && k.routes.length === 2);
+        s.figure('upToInForceMs', Date.now() - upAt);
+        s.figure('statusAfter', net(st, 'modem-a')?.ConfigError || 'in force');
         assertBUntouched(w, b, s);
         await assertNoSecrets(w, s);
       });
