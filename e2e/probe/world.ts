@@ -20,9 +20,9 @@
  * in a Node child inside the modem namespace (run-probe.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { ProbeRunResult, ProbeTarget } from '../../src/probe/index.js';
 import type { ProbeResult } from '../../src/probe/types.js';
+import { stopByStdin } from '../../src/sandbox/child.js';
 import { type Netns, type RunResult, withNetns } from '../../src/sandbox/netns.js';
 
 export const MODEM4 = '10.99.0.2';
@@ -204,15 +204,6 @@ async function startPeer(inet: Netns): Promise<{ peer: Peer; child: ChildProcess
   return { peer, child };
 }
 
-async function stopPeer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin?.end();
-  const t = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(t);
-}
-
 function ipIn(ns: Netns, args: readonly string[]): void {
   execFileSync('ip', ['-n', ns.name, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -269,7 +260,7 @@ export async function withProbeWorld<T>(fn: (w: World) => Promise<T>): Promise<T
           },
         });
       } finally {
-        await stopPeer(child);
+        await stopByStdin(child);
       }
     }),
   );

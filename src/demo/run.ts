@@ -15,6 +15,7 @@ import { startPrivateBus } from '../mmsim/private-bus.js';
 import { loadScenario } from '../mmsim/scenario.js';
 import { ModemManagerSimulator } from '../mmsim/simulator.js';
 import { packageFile } from '../repo-files.js';
+import { stopByStdin } from '../sandbox/child.js';
 import { type Netns, withNetns } from '../sandbox/netns.js';
 import type { WwanConfig, WwanStatus } from '../schemas/types.generated.js';
 import { validateWwanConfig } from '../schemas/validate.js';
@@ -22,7 +23,7 @@ import { AgentProcess } from './agent-process.js';
 import { catchInterrupts, untilInterrupted } from './interrupt.js';
 import { playStory } from './story.js';
 import { Teardown } from './teardown.js';
-import { startNsBridge, stopNsBridge, VisualizerProxy } from './visualizer-proxy.js';
+import { startNsBridge, VisualizerProxy } from './visualizer-proxy.js';
 import { Interrupted, throwIfAborted } from './wait.js';
 
 export interface DemoOptions {
@@ -177,7 +178,7 @@ export async function runDemoStory(io: DemoIo, opts: DemoOptions = {}): Promise<
           const sock = join(dir, 'visualizer.sock');
           const bridge = await startNsBridge(ns.name, sock, port);
           inner.add(`stopping the visualizer bridge into ${ns.name} (pid ${bridge.pid})`, () =>
-            stopNsBridge(bridge),
+            stopByStdin(bridge),
           );
           proxy.connectTo({ path: sock });
         } else proxy.connectTo({ port });

@@ -92,13 +92,3 @@ export async function startNsBridge(netns: string, path: string, port: number): 
   child.removeAllListeners('exit');
   return child;
 }
-
-/** Ends the bridge (its stdin closes; SIGKILL after 2 s). */
-export async function stopNsBridge(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin?.end();
-  const t = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(t);
-}
