@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs node:test over every *.test.ts below the given folders (default: test and e2e).
+// Runs node:test over every *.test.ts below the given folders or files (default: test and e2e).
 // Node 20 neither expands globs nor finds .ts files by itself, and `node --test` with no
 // files "passes" with 0 tests; this lists the files explicitly and refuses an empty list.
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,10 @@ function collect(dir) {
   return out;
 }
 
-const files = roots.flatMap((d) => collect(join(root, d))).map((f) => relative(root, f));
+// A root is a folder (every *.test.ts below it) or one test file.
+const files = roots
+  .flatMap((d) => (d.endsWith('.test.ts') ? [join(root, d)] : collect(join(root, d))))
+  .map((f) => relative(root, f));
 if (files.length === 0) {
   console.error(`no *.test.ts files found under ${roots.join(', ')}`);
   process.exit(1);
