@@ -7,10 +7,15 @@
  * credentials and PIN, and every scenario ends by scanning all the agent wrote for them.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModemSpec } from '../../src/mmsim/types.js';
+import type { WwanStatus } from '../../src/schemas/types.generated.js';
 import {
   type AgentWorld,
   cfgOf,
@@ -55,6 +60,15 @@ const secured = (m: ModemSpec): ModemSpec => ({
   sim: { ...m.sim!, pin: PIN },
   credentials: { user: USERNAME, password: PASSWORD },
 });
+
+/** Waits (bounded, polling) until `pred` holds; fails with `what`. */
+async function until(pred: () => boolean, what: string, timeoutMs = 15_000, stepMs = 5): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    assert.ok(Date.now() < end, `not within ${timeoutMs} ms: ${what}`);
+    await sleep(stepMs);
+  }
+}
 
 /** Waits until `pred` holds, looking at every turn of the event loop (sub-millisecond; bounded). */
 async function untilNow(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -113,10 +127,11 @@ async function assertNoSecrets(w: AgentWorld, s: ScenarioContext): Promise<void>
  */
 async function withTwoModems(
   fn: (w: AgentWorld, b: Bystander) => Promise<void>,
-  opts: { modems?: ModemSpec[]; waitInForce?: boolean } = {},
+  opts: { modems?: ModemSpec[]; waitInForce?: boolean; before?: (w: AgentWorld) => void } = {},
 ): Promise<void> {
   const modems = opts.modems ?? [secured(modemA()), secured(modemB())];
   await withAgentWorld({ modems, config: config() }, async (w) => {
+    opts.before?.(w);
     if (opts.waitInForce !== false) {
       await w.waitStatus(
         (x) => inForce('modem-a')(x) && inForce('modem-b')(x),
@@ -336,6 +351,252 @@ test('flap: 100 drops of modem A in 20 s cost a handful of Connects; the waits g
         await kernelEventually(w, 'wwan0', (k) => k.addrs.length === 2 && k.routes.length === 2);
         s.figure('upToInForceMs', Date.now() - upAt);
         s.figure('statusAfter', net(st, 'modem-a')?.ConfigError || 'in force');
+        assertBUntouched(w, b, s);
+        await assertNoSecrets(w, s);
+      });
+    },
+  );
+});
+
+/**
+ * `ip monitor address` in the world's namespace, calling `on` with each line (a probe address on `lo`
+ * proves the monitor is listening before this returns).
+ */
+async function monitorAddresses(w: AgentWorld, on: (line: string) => void): Promise<() => Promise<void>> {
+  const child = spawn('ip', ['-n', w.ns.name, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let buf = '';
+  let ready = false;
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.includes('127.0.0.9')) ready = true;
+      else on(line);
+    }
+  });
+  const end = Date.now() + 10_000;
+  while (!ready) {
+    assert.ok(Date.now() < end && child.exitCode === null, 'ip monitor listens');
+    w.ns.ip(['addr', 'add', '127.0.0.9/32', 'dev', 'lo']);
+    w.ns.ip(['addr', 'del', '127.0.0.9/32', 'dev', 'lo']);
+    await sleep(20);
+  }
+  return async () => {
+    if (child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill();
+    await exited;
+  };
+}
+
+/** The reconcile steps the agent logged since log index `from`, e.g. `create net.address/wwan0/...`. */
+const stepsSince = (w: AgentWorld, from: number) =>
+  w.logs.slice(from).flatMap((l) => (Array.isArray(l.steps) ? (l.steps as string[]) : []));
+
+/** The items of the agent's graph file that are not in sync, as `id: state`. */
+async function notInSync(w: AgentWorld): Promise<string[]> {
+  const g = JSON.parse(await readFile(join(w.statusDir, 'wwan-graph.json'), 'utf8')) as {
+    items: { id: string; state: string; external: boolean }[];
+  };
+  return g.items.filter((i) => !i.external && i.state !== 'in-sync').map((i) => `${i.id}: ${i.state}`);
+}
+
+test('interface vanished mid-apply: wwan0 deleted before and during the configuration; the items wait with a reason and recover when it is back', async (t) => {
+  if (skipUnless(t, needs)) return;
+  await scenario(
+    {
+      id: 'interface-vanished-mid-apply',
+      title:
+        'The interface vanishing while the agent configures it: its items wait or fail with a reason, and recover when it is back',
+      inputs:
+        "modem A's bearer dropped twice; wwan0 deleted (ip link del) (1) the moment the agent's Connect arrives, before any address is set, (2) the moment its first address appears (ip monitor), between the address and the routes; then created again",
+      file: FILE,
+    },
+    async (s) => {
+      await withTwoModems(async (w, b) => {
+        const logMark = w.logs.length;
+        const pathA = w.sim.pathOf('A');
+        const recoveries: number[] = [];
+        const whileGone: string[] = [];
+        const whileGoneOk = (x: WwanStatus) => {
+          const a = net(x, 'modem-a');
+          return !!a && a.Module.OpMode === 'online-and-connected' && /wwan0/.test(a.ConfigError);
+        };
+        const recover = async (cycle: number) => {
+          const gone = await w.waitStatus(whileGoneOk, `cycle ${cycle}: the missing wwan0 in ConfigError`);
+          whileGone.push(net(gone, 'modem-a')!.ConfigError);
+          const links = w.ns.ipJson<{ ifname: string }[]>(['link', 'show']).map((l) => l.ifname);
+          assert.ok(!links.includes('wwan0'), `wwan0 is gone (links: ${links.join(', ')})`);
+          await w.ns.addTuns(['wwan0']);
+          const back = performance.now();
+          await w.waitStatus(inForce('modem-a'), `cycle ${cycle}: modem-a in force again`);
+          await kernelEventually(
+            w,
+            'wwan0',
+            (k) => k.addrs.length === 2 && k.routes.length === 2 && k.up === true,
+          );
+          recoveries.push(round(performance.now() - back));
+        };
+
+        // (1) Gone before the agent configures anything: deleted while the Connect is being answered.
+        let deleted = 0;
+        const off = w.sim.recorder.onCall((c) => {
+          if (c.member === 'Connect' && c.path === pathA && deleted === 0) {
+            w.ns.ip(['link', 'del', 'wwan0']);
+            deleted++;
+          }
+        });
+        w.sim.dropBearer('A');
+        try {
+          await recover(1);
+        } finally {
+          off();
+        }
+        assert.equal(deleted, 1);
+        await w.settle(500);
+
+        // (2) Gone between the first address and the routes.
+        const stop = await monitorAddresses(w, (line) => {
+          if (deleted === 1 && !line.startsWith('Deleted') && line.includes('inet 10.64.64.10/30')) {
+            deleted++;
+            w.ns.ip(['link', 'del', 'wwan0']);
+          }
+        });
+        try {
+          w.sim.dropBearer('A');
+          await until(() => deleted === 2, 'wwan0 deleted after its first address');
+          await recover(2);
+        } finally {
+          await stop();
+        }
+        await w.settle(500);
+        assert.deepEqual(await notInSync(w), [], 'every item in sync');
+        s.cycles(2);
+        s.figure('statusWhileGone', whileGone.join(' | '));
+        s.figure('recoveryMs', recoveries.join(', '));
+        s.figure('maxRecoveryMs', Math.max(...recoveries));
+        s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
+        s.figure('connectCalls', w.sim.recorder.calls({ member: 'Connect', since: b.mark }).length);
+        assertBUntouched(w, b, s);
+        await assertNoSecrets(w, s);
+      });
+    },
+  );
+});
+
+test('address already present: the addresses the agent wants are on wwan0 before it applies; no error, adopted', async (t) => {
+  if (skipUnless(t, needs)) return;
+  await scenario(
+    {
+      id: 'address-already-present',
+      title: 'An address the agent wants already on the link before it applies: no error, adopted as is',
+      inputs:
+        "10.64.64.10/30 and 2001:db8:1::2/64 added to wwan0 (ip addr add) the moment the agent's first Connect of modem A arrives, before it configures the interface",
+      file: FILE,
+    },
+    async (s) => {
+      let added = 0;
+      await withTwoModems(
+        async (w, b) => {
+          await w.settle(500);
+          assert.equal(added, 1, 'the addresses were there before the agent configured wwan0');
+          const k = kernel(w, 'wwan0');
+          assert.deepEqual(k.addrs, ['10.64.64.10/30', '2001:db8:1::2/64'], 'each address once');
+          assert.equal(k.routes.length, 2);
+          const addressSteps = stepsSince(w, 0).filter((x) => x.includes('net.address/wwan0/'));
+          const errors = w.logs.filter((l) => l.msg === 'reconciled with errors' || (l.level ?? 0) >= 50);
+          s.figure('addressesPresent', 2);
+          s.figure('addressCreateSteps', addressSteps.length);
+          s.figure('netlinkRequests', w.netlinkRequestsSince(0));
+          s.figure('errors', errors.length);
+          assert.deepEqual(errors, [], 'no error');
+          assert.deepEqual(await notInSync(w), [], 'every item in sync');
+          // Adopted: a drop removes them like the agent's own, the reconnect puts them back.
+          const logMark = w.logs.length;
+          w.sim.dropBearer('A');
+          await until(
+            () => stepsSince(w, logMark).filter((x) => /^delete net\.address\/wwan0\//.test(x)).length === 2,
+            'both addresses deleted after the drop',
+          );
+          await w.waitStatus(inForce('modem-a'), 'modem-a in force after a drop');
+          await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
+          s.figure('deletedOnDrop', 2);
+          assertBUntouched(w, b, s);
+          await assertNoSecrets(w, s);
+        },
+        {
+          before: (w) => {
+            const pathA = w.sim.pathOf('A');
+            const off = w.sim.recorder.onCall((c) => {
+              if (c.member !== 'Connect' || c.path !== pathA) return;
+              off();
+              w.ns.ip(['addr', 'add', '10.64.64.10/30', 'dev', 'wwan0']);
+              w.ns.ip(['addr', 'add', '2001:db8:1::2/64', 'dev', 'wwan0', 'nodad']);
+              added++;
+            });
+          },
+        },
+      );
+    },
+  );
+});
+
+test('route rejected: a route the kernel refuses fails its item with the kernel error; the rest is in force; it recovers once the cause is gone', async (t) => {
+  if (skipUnless(t, needs)) return;
+  await scenario(
+    {
+      id: 'route-rejected',
+      title:
+        "A route the kernel refuses: that item fails with the kernel's error in the status, the rest is in force, and it recovers when the cause is removed",
+      inputs:
+        "a conflicting IPv4 default route (default dev lo metric 5000, modem A's key) added the moment the agent reconnects modem A after a drop; removed once the failure is in the status",
+      file: FILE,
+    },
+    async (s) => {
+      await withTwoModems(async (w, b) => {
+        const logMark = w.logs.length;
+        const pathA = w.sim.pathOf('A');
+        let conflict = false;
+        const off = w.sim.recorder.onCall((c) => {
+          if (c.member !== 'Connect' || c.path !== pathA || conflict) return;
+          w.ns.ip(['route', 'add', 'default', 'dev', 'lo', 'metric', '5000']);
+          conflict = true;
+        });
+        const droppedAt = performance.now();
+        try {
+          w.sim.dropBearer('A');
+          const st = await w.waitStatus(
+            (x) => /^route failed: .*EEXIST/.test(net(x, 'modem-a')?.ConfigError ?? ''),
+            'the refused route in ConfigError',
+          );
+          s.figure('dropToFailedMs', round(performance.now() - droppedAt));
+          const a = net(st, 'modem-a')!;
+          s.figure('status', a.ConfigError);
+          assert.equal(a.Module.OpMode, 'online-and-connected');
+        } finally {
+          off();
+        }
+        // The rest of the graph is in force: both addresses, the IPv6 default route, the DNS file.
+        const k = await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 1);
+        assert.deepEqual(k.routes, ['default via 2001:db8:1::1 metric 5000']);
+        const stuck = await notInSync(w);
+        assert.deepEqual(stuck, ['net.route/wwan0/ipv4/default/table254: failed'], 'only the refused route');
+        assert.match(await readFile(join(w.resolvDir, 'wwan0.dhcp'), 'utf8'), /10\.11\.12\.13/);
+        const attempts = () =>
+          w.logs.slice(logMark).filter((l) => JSON.stringify(l.errors ?? '').includes('net.route/wwan0/ipv4'))
+            .length;
+        await until(() => attempts() >= 2, 'the route retried', 10_000, 20);
+        // The cause goes: the retry puts the route in place.
+        w.ns.ip(['route', 'del', 'default', 'dev', 'lo', 'metric', '5000']);
+        const removedAt = performance.now();
+        await w.waitStatus(inForce('modem-a'), 'modem-a in force once the conflict is gone');
+        await kernelEventually(w, 'wwan0', (x) => x.routes.length === 2);
+        s.figure('recoveryMs', round(performance.now() - removedAt));
+        s.figure('failedAttempts', attempts());
+        s.figure('itemsOutOfSyncWhileFailed', stuck.length);
+        s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
+        assert.deepEqual(await notInSync(w), []);
         assertBUntouched(w, b, s);
         await assertNoSecrets(w, s);
       });
