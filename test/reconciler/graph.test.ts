@@ -1,6 +1,7 @@
 /** The immutable graph: identity, no-op puts, clusters, typed errors, cycles, the edit journal. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { JOURNAL_LIMIT } from '../../reconciler/graph.js';
 import {
   changedKeys,
   DuplicateDependencyError,
@@ -144,5 +145,23 @@ describe('graph', () => {
     // Editing an old version forks the history.
     const fork = syncGraph(g1, [t('A', { v: 9 })]);
     assert.equal(changedKeys(g2, fork), undefined);
+  });
+
+  test('the journal keeps the last JOURNAL_LIMIT edits, not every edit ever (the soak saw it take MiBs)', () => {
+    const versions = [emptyGraph('G')];
+    for (let i = 1; i <= JOURNAL_LIMIT + 1; i++)
+      versions.push(syncGraph(versions[i - 1]!, [t('A', { v: i }), t(`B${i % 3}`)]));
+    const last = versions[JOURNAL_LIMIT + 1]!;
+    assert.equal(changedKeys(versions[0]!, last), undefined, 'older than the journal: a full comparison');
+    assert.deepEqual(
+      [...(changedKeys(versions[1]!, last) ?? [])].sort(),
+      ['t/A', 't/B0', 't/B1', 't/B2'],
+      'the last JOURNAL_LIMIT edits are known',
+    );
+    assert.deepEqual([...(changedKeys(versions[JOURNAL_LIMIT]!, last) ?? [])].sort(), [
+      't/A',
+      't/B1',
+      't/B2',
+    ]);
   });
 });
