@@ -7,16 +7,20 @@ export class MinHeap<T> {
     return this.items.length;
   }
 
+  // Sifting moves a hole instead of swapping pairs: a destructuring swap allocates an array per level
+  // unless inlined, and this runs a few times per step of a plan.
   push(x: T): void {
     const a = this.items;
+    let i = a.length;
     a.push(x);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const parent = a[p]!;
+      if (!this.less(x, parent)) break;
+      a[i] = parent;
       i = p;
     }
+    a[i] = x;
   }
 
   pop(): T | undefined {
@@ -24,19 +28,19 @@ export class MinHeap<T> {
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        const m = r < n && this.less(a[r]!, a[l]!) ? r : l;
+        if (!this.less(a[m]!, last)) break;
+        a[i] = a[m]!;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

@@ -103,7 +103,6 @@ class HookFailure {
   ) {}
 }
 const noKeys: readonly string[] = [];
-const noRecs: readonly Rec[] = [];
 const noRecDeps: (Rec | undefined)[] = [];
 
 /** The planner's working record for one affected key. */
@@ -121,7 +120,9 @@ interface Draft {
   emitted: boolean;
   /** Its position in the plan's steps, once emitted. */
   index: number;
-  next?: Draft[];
+  /** The steps that wait for it: `nextOf[nextAt .. nextAt + nextCount - 1]` (one flat array per plan). */
+  nextAt: number;
+  nextCount: number;
 }
 
 interface Rec {
@@ -133,8 +134,9 @@ interface Rec {
   deps: (Rec | undefined)[];
   /** Unevaluated dependencies inside the affected set. */
   indeg: number;
-  /** Affected items that depend on this one. */
-  down: Rec[] | undefined;
+  /** Affected items that depend on this one: `downOf[downAt .. downAt + downCount - 1]`. */
+  downAt: number;
+  downCount: number;
   done: boolean;
   outcome: Outcome | undefined;
   planned: PlannedOp | undefined;
@@ -181,7 +183,8 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
       c: current.nodes.get(k),
       deps: noRecDeps,
       indeg: 0,
-      down: undefined,
+      downAt: 0,
+      downCount: 0,
       done: false,
       outcome: undefined,
       planned: undefined,
@@ -505,10 +508,25 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
         r.deps[i] = up;
         if (up) {
           r.indeg++;
-          if (up.down) up.down.push(r);
-          else up.down = [r];
+          up.downCount++;
         }
       }
+    }
+  }
+  // The reverse links in one flat array (count, place, fill), not an array per record grown by push.
+  let downTotal = 0;
+  for (let ri = 0; ri < recList.length; ri++) {
+    const r = recList[ri]!;
+    r.downAt = downTotal;
+    downTotal += r.downCount;
+    r.downCount = 0;
+  }
+  const downOf = new Array<Rec>(downTotal);
+  for (let ri = 0; ri < recList.length; ri++) {
+    const r = recList[ri]!;
+    for (let i = 0; i < r.deps.length; i++) {
+      const up = r.deps[i];
+      if (up) downOf[up.downAt + up.downCount++] = r;
     }
   }
   // A plain queue, not a heap by key: an item's outcome depends only on its dependencies' outcomes,
@@ -521,9 +539,8 @@ export function plan(current: Graph, desired: Graph, opts: PlanOptions = {}): Pl
   const release = (r: Rec) => {
     r.done = true;
     doneCount++;
-    const down = r.down ?? noRecs;
-    for (let i = 0; i < down.length; i++) {
-      const w = down[i]!;
+    for (let i = r.downAt, end = r.downAt + r.downCount; i < end; i++) {
+      const w = downOf[i]!;
       if (--w.indeg === 0 && !w.done) ready.push(w);
     }
   };
@@ -711,8 +728,33 @@ function orderSteps(
   const add = (id: string, rec: Rec, rank: Draft['rank'], op: PlannedOp, phase?: 'delete' | 'create') => {
     const key = rec.key;
     const d: Draft = phase
-      ? { id, key, rec, rank, op, phase, after: noAfter, waiting: 0, emitted: false, index: -1 }
-      : { id, key, rec, rank, op, after: noAfter, waiting: 0, emitted: false, index: -1 };
+      ? {
+          id,
+          key,
+          rec,
+          rank,
+          op,
+          phase,
+          after: noAfter,
+          waiting: 0,
+          emitted: false,
+          index: -1,
+          nextAt: 0,
+          nextCount: 0,
+        }
+      : {
+          id,
+          key,
+          rec,
+          rank,
+          op,
+          after: noAfter,
+          waiting: 0,
+          emitted: false,
+          index: -1,
+          nextAt: 0,
+          nextCount: 0,
+        };
     all.push(d);
     return d;
   };
@@ -733,16 +775,18 @@ function orderSteps(
       ks.del = add(`delete:${k}`, rec, 0, p);
     }
   }
+  // A step's `after` is gathered in one scratch array and copied out at its exact size: most steps
+  // wait for one to three others, and an array grown by push gets a 17-slot backing store.
+  const scratch: Draft[] = [];
   const link = (dr: Draft, before: Draft | undefined) => {
-    if (!before || before === dr) return;
-    // Most steps wait for one or two others: an exact array, not an empty literal grown by push
-    // (a 17-slot backing store each).
-    if (dr.after === noAfter) dr.after = [before];
-    else if (!dr.after.includes(before)) dr.after.push(before);
+    if (!before || before === dr || scratch.includes(before)) return;
+    scratch.push(before);
   };
   for (let ai = 0; ai < all.length; ai++) {
     const dr = all[ai]!;
     const k = dr.key;
+    scratch.length = 0;
+    for (let bi = 0; bi < dr.after.length; bi++) scratch.push(dr.after[bi]!);
     if (dr.rank !== 0) {
       // Dependencies are in place first: created ones always; modified ones when this item's
       // dependency has a predicate (it needs the new spec), else the order does not matter.
@@ -772,14 +816,28 @@ function orderSteps(
         if (other.mod && (unlinks(desired, dk, k) || relaxes(current, desired, dk, k))) link(dr, other.mod);
       }
     }
+    if (scratch.length !== dr.after.length) dr.after = scratch.slice();
   }
+  // The reverse links in one flat array: count, place, fill.
+  let linkTotal = 0;
   for (let ai = 0; ai < all.length; ai++) {
     const dr = all[ai]!;
     dr.waiting = dr.after.length;
+    linkTotal += dr.after.length;
+    for (let bi = 0; bi < dr.after.length; bi++) dr.after[bi]!.nextCount++;
+  }
+  const nextOf = new Array<Draft>(linkTotal);
+  for (let ai = 0, at = 0; ai < all.length; ai++) {
+    const dr = all[ai]!;
+    dr.nextAt = at;
+    at += dr.nextCount;
+    dr.nextCount = 0;
+  }
+  for (let ai = 0; ai < all.length; ai++) {
+    const dr = all[ai]!;
     for (let bi = 0; bi < dr.after.length; bi++) {
       const before = dr.after[bi]!;
-      if (before.next) before.next.push(dr);
-      else before.next = [dr];
+      nextOf[before.nextAt + before.nextCount++] = dr;
     }
   }
   // Deterministic topological order: among ready steps, deletes, then modifies, then creates, by key.
@@ -803,9 +861,8 @@ function orderSteps(
     const after = n === 0 ? noKeys : n === 1 ? [dr.after[0]!.id] : sortedIds(dr.after);
     out.push(toStep(dr.id, dr.rec, dr.op, dr.phase, after));
     emittedOrder.push(dr);
-    const next = dr.next ?? noDrafts;
-    for (let ni = 0; ni < next.length; ni++) {
-      const w = next[ni]!;
+    for (let ni = dr.nextAt, end = dr.nextAt + dr.nextCount; ni < end; ni++) {
+      const w = nextOf[ni]!;
       if (--w.waiting === 0) heap.push(w);
     }
   }
@@ -821,22 +878,21 @@ function orderSteps(
   start[out.length] = at;
   return { steps: out, links: { start, index } };
 }
-const noDrafts: readonly never[] = [];
 /** The shared empty `after` of a step that waits for nothing (replaced, never pushed to). */
 const noAfter: Draft[] = [];
 
 /** The ids of a few drafts, sorted (insertion sort: Array#sort allocates per call, and this runs per step). */
 function sortedIds(drafts: readonly Draft[]): string[] {
-  const out: string[] = [];
+  // Exactly sized: an empty array grown by push gets a 17-slot backing store.
+  const out = new Array<string>(drafts.length);
   for (let di = 0; di < drafts.length; di++) {
-    const d = drafts[di]!;
-    let i = out.length;
-    out.push(d.id);
-    while (i > 0 && out[i - 1]! > d.id) {
+    const id = drafts[di]!.id;
+    let i = di;
+    while (i > 0 && out[i - 1]! > id) {
       out[i] = out[i - 1]!;
       i--;
     }
-    out[i] = d.id;
+    out[i] = id;
   }
   return out;
 }
