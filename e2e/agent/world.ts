@@ -130,6 +130,15 @@ export interface AgentWorld {
   netlinkRequestsSince(from: number): number;
   /** Sends SIGTERM to the agent; resolves with its exit code (null: killed after 10 s). */
   terminate(): Promise<number | null>;
+  /** The agent's process id while it runs (the process in the namespace: `ip netns exec` execs it). */
+  pid(): number | undefined;
+  /** Sends `signal` to the agent; resolves with how it ended (SIGKILL after 10 s if it does not). */
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * File mode: starts the agent again (after it ended) with the same arguments, config, status and
+   * resolv dirs, as a supervisor would; its log lines go on in `logs`.
+   */
+  start(): Promise<void>;
   /** Pubsub mode only: EVE's side, played by peer.py processes. */
   readonly eve?: EveSide;
 }
@@ -223,50 +232,56 @@ export async function withAgentOn<T>(
     if (eve && opts.pubsub) await eve.prepare(opts.pubsub);
     await writeConfig(opts.config);
     return await withNetns({ tuns: opts.tuns ?? ['wwan0', 'wwan1'] }, async (ns) => {
-      agent = spawn(
-        'ip',
-        [
-          'netns',
-          'exec',
-          ns.name,
-          process.execPath,
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'run',
-          ...(eve
-            ? ['--pubsub', '--run-dir', eve.side.runDir, '--persist-dir', eve.side.persistDir]
-            : ['--config', configFile, '--status-dir', statusDir]),
-          '--resolv-dir',
-          resolvDir,
-          '--log-level',
-          'debug',
-          ...(opts.args ?? []),
-        ],
-        {
-          cwd: REPO,
-          env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let buf = '';
-      agent.stdout?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl = buf.indexOf('\n');
-        while (nl >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          try {
-            logs.push(JSON.parse(line) as LogLine);
-          } catch {
-            logs.push({ msg: line });
+      // The agent process; `start()` runs it again on the same config, status and resolv dirs.
+      const start = (): ChildProcess => {
+        const child = spawn(
+          'ip',
+          [
+            'netns',
+            'exec',
+            ns.name,
+            process.execPath,
+            '--import',
+            'tsx',
+            'src/cli/main.ts',
+            'run',
+            ...(eve
+              ? ['--pubsub', '--run-dir', eve.side.runDir, '--persist-dir', eve.side.persistDir]
+              : ['--config', configFile, '--status-dir', statusDir]),
+            '--resolv-dir',
+            resolvDir,
+            '--log-level',
+            'debug',
+            ...(opts.args ?? []),
+          ],
+          {
+            cwd: REPO,
+            env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let buf = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          buf += d.toString();
+          let nl = buf.indexOf('\n');
+          while (nl >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            try {
+              logs.push(JSON.parse(line) as LogLine);
+            } catch {
+              logs.push({ msg: line });
+            }
+            nl = buf.indexOf('\n');
           }
-          nl = buf.indexOf('\n');
-        }
-      });
-      agent.stderr?.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
+        });
+        child.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        agent = child;
+        return child;
+      };
+      start();
       if (eve)
         await eve.readStatus(
           () => agent?.exitCode !== null,
@@ -292,7 +307,8 @@ export async function withAgentOn<T>(
           const end = Date.now() + timeoutMs;
           let last: WwanStatus | undefined;
           while (Date.now() < end) {
-            if (agent?.exitCode !== null) throw new Error(`the agent exited (${agent?.exitCode}): ${stderr}`);
+            if (!agent || !running(agent))
+              throw new Error(`the agent exited (${agent?.exitCode ?? agent?.signalCode}): ${stderr}`);
             last = await readStatus();
             if (last && pred(last)) return last;
             await new Promise((r) => setTimeout(r, 50));
@@ -314,6 +330,25 @@ export async function withAgentOn<T>(
           return logs
             .slice(from)
             .reduce((sum, l) => sum + (typeof l.netlinkRequests === 'number' ? l.netlinkRequests : 0), 0);
+        },
+        pid: () => (agent && running(agent) ? agent.pid : undefined),
+        async kill(signal) {
+          const child = agent;
+          if (!child || !running(child))
+            return { code: child?.exitCode ?? null, signal: child?.signalCode ?? null };
+          const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+            child.once('exit', (code, sig) => r({ code, signal: sig })),
+          );
+          child.kill(signal);
+          const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          const how = await exited;
+          clearTimeout(t);
+          return how;
+        },
+        async start() {
+          if (eve) throw new Error('start(): file mode only');
+          if (agent && running(agent)) throw new Error('start(): the agent is still running');
+          start();
         },
         async terminate() {
           const child = agent;
@@ -337,7 +372,7 @@ export async function withAgentOn<T>(
       }
     });
   } finally {
-    if (agent && agent.exitCode === null) {
+    if (agent && running(agent)) {
       const exited = new Promise((r) => agent?.once('exit', r));
       agent.kill('SIGTERM');
       const t = setTimeout(() => agent?.kill('SIGKILL'), 5000);
@@ -347,6 +382,11 @@ export async function withAgentOn<T>(
     await eve?.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Not exited and not killed by a signal (a killed child's exitCode stays null). */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 /** EVE's side of a pubsub world under `dir`: run and persist dirs, peer.py publishers, a status reader. */

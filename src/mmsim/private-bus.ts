@@ -12,8 +12,22 @@ export interface PrivateBus {
   /** D-Bus address, e.g. `unix:path=/tmp/mmtest-XXXX/bus`; use as DBUS_SYSTEM_BUS_ADDRESS. */
   readonly address: string;
   readonly dir: string;
+  /** The daemon's process id (a new one after `restart()`). */
   readonly pid: number;
   stop(): Promise<void>;
+  /**
+   * Stops the daemon (SIGTERM) and starts a new one on the same address after `downtimeMs`: every
+   * client loses its connection, names and match rules, as when the system bus restarts.
+   */
+  restart(opts?: { downtimeMs?: number }): Promise<void>;
+}
+
+export interface PrivateBusOptions {
+  /**
+   * The daemon's `reply_timeout` limit: a method call still unanswered after this long gets
+   * `org.freedesktop.DBus.Error.NoReply` from the daemon. Default 300 000 ms.
+   */
+  readonly replyTimeoutMs?: number;
 }
 
 const running = new Set<ChildProcess>();
@@ -21,7 +35,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function busConfig(socket: string): string {
+function busConfig(socket: string, replyTimeoutMs: number): string {
   // Everyone may own any name and send anything: the tests exercise our code, not bus policy
   // (the real-ModemManager kit keeps the real system policy).
   return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -43,17 +57,57 @@ function busConfig(socket: string): string {
     <allow receive_type="signal"/>
     <allow eavesdrop="true"/>
   </policy>
-  <limit name="reply_timeout">300000</limit>
+  <limit name="reply_timeout">${replyTimeoutMs}</limit>
 </busconfig>
 `;
 }
 
 /** Starts a private dbus-daemon; resolves once it accepts connections. */
-export async function startPrivateBus(): Promise<PrivateBus> {
+export async function startPrivateBus(opts: PrivateBusOptions = {}): Promise<PrivateBus> {
   const dir = await mkdtemp(join(tmpdir(), 'mmtest-bus-'));
   const socket = join(dir, 'bus');
   const conf = join(dir, 'bus.conf');
-  await writeFile(conf, busConfig(socket));
+  await writeFile(conf, busConfig(socket, opts.replyTimeoutMs ?? 300_000));
+  let daemon = await spawnDaemon(conf);
+  const kill = async () => {
+    const { child, exited } = daemon;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
+    running.delete(child);
+  };
+  return {
+    address: daemon.address,
+    dir,
+    get pid() {
+      return daemon.child.pid ?? -1;
+    },
+    async stop() {
+      await kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart(o = {}) {
+      await kill();
+      if (o.downtimeMs) await new Promise((r) => setTimeout(r, o.downtimeMs));
+      const again = await spawnDaemon(conf);
+      // The same socket; a new daemon has a new guid (clients that pin the old guid would refuse it).
+      const socketOf = (a: string) => a.split(',').find((p) => p.startsWith('unix:path='));
+      if (socketOf(again.address) !== socketOf(daemon.address)) {
+        again.child.kill('SIGKILL');
+        throw new Error(`dbus-daemon came back on ${again.address}, not ${daemon.address}`);
+      }
+      daemon = again;
+    },
+  };
+}
+
+/** One dbus-daemon process on `conf`; resolves with its address once it accepts connections. */
+async function spawnDaemon(
+  conf: string,
+): Promise<{ child: ChildProcess; address: string; exited: Promise<void> }> {
   const child = spawn('dbus-daemon', [`--config-file=${conf}`, '--nofork', '--print-address=1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,19 +138,5 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   });
   child.removeAllListeners('exit');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    address,
-    dir,
-    pid: child.pid ?? -1,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(t);
-      }
-      running.delete(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { child, address, exited };
 }
