@@ -188,6 +188,8 @@ export class Modem {
   detach(): void {
     if (!this.#alive) return;
     this.#alive = false;
+    // An operation waiting for the network (Simple.Connect) ends now, as MM's does when its ports go.
+    this.sm.recheck();
     clearTimeout(this.#deferredDrop);
     for (const b of this.bearers) this.#host.unexportObject(b.path);
     this.#bearers.clear();

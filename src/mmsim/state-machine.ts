@@ -48,6 +48,11 @@ export class StateMachine {
     for (const l of [...this.#listeners]) l();
   }
 
+  /** Checks every pending `waitFor` again: a fact it waits on changed without a state change (removal). */
+  recheck(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+
   /** Resolves when `pred()` holds (checked now and after every state change), false on timeout. */
   waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
     if (pred()) return Promise.resolve(true);
