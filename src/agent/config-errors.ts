@@ -1,7 +1,8 @@
 /**
  * ConfigError for a modem, for people: why its config is not (yet) in force, from what the
- * reconciler knows about the items of the modem's cluster: a failed item's error first (the
- * connection's before the radio's, the network's last), then the root of the pending items. Empty when
+ * reconciler knows about the items of the modem's cluster: "modem not found" while the modem is
+ * gone, else a failed item's error first (the connection's before the radio's, the network's last),
+ * then the root of the pending items. Empty when
  * everything is in place.
  */
 import type { Controller } from '../../reconciler/controller.js';
@@ -33,6 +34,10 @@ export function configErrorOf(label: string, controller: Controller, extra?: str
   const st = controller.state();
   const inCluster = new Set<string>();
   for (const [k, n] of st.desired.nodes) if (n.path[0] === label) inCluster.add(k);
+  const pending = (st.lastPlan?.pending ?? []).filter((p) => inCluster.has(keyOf(p.ref)));
+  // A modem that is gone says it all: a step that failed on it (a Connect ModemManager aborted as the
+  // modem was unplugged) keeps its failed state until the modem is back, but is history.
+  if (pending.some((p) => p.waitingFor.type === MODEM)) return 'modem not found';
   const failed = [...inCluster]
     .flatMap((k) => {
       const s = st.statuses.get(k);
@@ -55,8 +60,6 @@ export function configErrorOf(label: string, controller: Controller, extra?: str
   if (damped[0]) return `${friendly[damped[0].type] ?? damped[0].type} held back: ${damped[0].why}`;
   // A chain of pending items says the same thing several times: report its root, the item that
   // waits for something that is not itself pending.
-  const pending = (st.lastPlan?.pending ?? []).filter((p) => inCluster.has(keyOf(p.ref)));
-  if (pending.some((p) => p.waitingFor.type === MODEM)) return 'modem not found';
   const root = pending.find((p) => p.why !== 'pending') ?? pending[0];
   if (root) {
     return `${friendly[root.ref.type] ?? root.ref.type} waits for ${root.waitingFor.type}/${root.waitingFor.name}: ${root.detail}`;
