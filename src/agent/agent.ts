@@ -317,6 +317,15 @@ export class WwanAgent {
     });
   }
 
+  /**
+   * The kernel's state of the interfaces is being read for the first time. Until then the network
+   * items look missing, so a status written now would say "interface does not exist" for a modem
+   * that is online (seen after a restart): the writer waits, and is called again when it is read.
+   */
+  get readingKernel(): boolean {
+    return this.netObserver === undefined && this.netTarget !== undefined;
+  }
+
   view(): AgentView {
     return {
       config: this.config,
@@ -627,15 +636,18 @@ export class WwanAgent {
           obs.close();
           return;
         }
+        const first = this.netObserver === undefined;
         this.netObserver?.close();
         this.netObserver = obs;
         this.netIfnames = next;
         this.refreshKernel('kernel state read');
+        if (first) this.opts.onChange?.();
       },
       (err: unknown) => {
         obs.close();
         if (this.netTarget === key) this.netTarget = undefined;
         this.opts.logger.error({ err }, 'cannot watch the network interfaces');
+        this.opts.onChange?.(); // a status held back for the first read is written without it
       },
     );
   }

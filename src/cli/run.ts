@@ -78,6 +78,7 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
+      if (agent.readingKernel) return; // it publishes again once the kernel is read
       try {
         io.writeOutputs(buildOutputs(agent.view(), intake.outputFacts()), agent.view());
       } catch (err) {

@@ -232,6 +232,35 @@ describe('the config in force', () => {
   });
 });
 
+describe('the first read of the kernel', () => {
+  test('until it is done the status is held back (it would say the interface does not exist), then it is asked for', async (t) => {
+    /** The kernel's first dump answers only when the test lets it. */
+    class SlowNetlink extends FakeNetlink {
+      open: () => void = () => {};
+      readonly gate = new Promise<void>((r) => {
+        this.open = r;
+      });
+      override async listLinks(opts?: Parameters<FakeNetlink['listLinks']>[0]) {
+        await this.gate;
+        return super.listLinks(opts);
+      }
+    }
+    const nl = new SlowNetlink();
+    nl.links = [link(5, 'wwan0', { up: true }), link(6, 'wwan1', { up: false })];
+    let changes = 0;
+    const w = agentWorld({ netlink: nl, onChange: () => changes++ });
+    t.after(() => w.close());
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    assert.equal(w.agent.readingKernel, true, 'the observer has not read the kernel yet');
+    const before = changes;
+    nl.open();
+    for (let i = 0; i < 50 && w.agent.readingKernel; i++) await w.settle();
+    assert.equal(w.agent.readingKernel, false);
+    assert.ok(changes > before, 'the status is asked for once the kernel is read');
+  });
+});
+
 describe('a flapping bearer', () => {
   test('100 drops in a minute are damped: far fewer Connects, and the status says why', async (t) => {
     const w = agentWorld();

@@ -143,6 +143,8 @@ export function agentWorld(
     netlink?: FakeNetlink;
     recovery?: RecoveryActions;
     probe?: RunProbes;
+    /** Called when the agent says its outputs changed (the status writer's cue). */
+    onChange?: () => void;
   } = {},
 ): AgentWorld {
   const clock = new FakeClock();
@@ -160,6 +162,7 @@ export function agentWorld(
     ...(opts.expectationGraceMs !== undefined ? { expectationGraceMs: opts.expectationGraceMs } : {}),
     ...(opts.recovery ? { recovery: opts.recovery } : {}),
     ...(opts.probe ? { probe: opts.probe } : {}),
+    ...(opts.onChange ? { onChange: opts.onChange } : {}),
   });
   return {
     clock,
