@@ -65,7 +65,6 @@ export interface ApplyResult {
 }
 
 const OK: StepOutcome = Object.freeze({ ok: true });
-const noIndexes: readonly number[] = [];
 
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
@@ -94,41 +93,37 @@ export async function apply(
   // Steps by index (a plan may have many thousands): plan() hands over its links by index; a plan
   // built by hand has its ids looked up once.
   const links = linksOf(plan) ?? linksByIds(steps);
-  const waiting = new Int32Array(steps.length);
-  const dependents: number[][] = new Array(steps.length);
-  for (let i = 0; i < steps.length; i++) {
+  const n = steps.length;
+  const waiting = new Int32Array(n);
+  // The steps that wait for step j: dependentOf[dependentAt[j] .. dependentAt[j+1]-1], the reverse of
+  // the plan's links, in flat arrays (count, place, fill) rather than an array per step.
+  const dependentAt = new Int32Array(n + 1);
+  for (let x = 0; x < links.index.length; x++) dependentAt[links.index[x]! + 1]!++;
+  for (let j = 0; j < n; j++) dependentAt[j + 1]! += dependentAt[j]!;
+  const dependentOf = new Int32Array(links.index.length);
+  const fill = dependentAt.slice(0, n);
+  for (let i = 0; i < n; i++) {
     waiting[i] = links.start[i + 1]! - links.start[i]!;
-    for (let x = links.start[i]!; x < links.start[i + 1]!; x++) {
-      const j = links.index[x]!;
-      const list = dependents[j];
-      if (list) list.push(i);
-      else dependents[j] = [i];
-    }
+    for (let x = links.start[i]!; x < links.start[i + 1]!; x++) dependentOf[fill[links.index[x]!]!++] = i;
   }
   const outcomes = new Map<string, StepOutcome>();
   const edits: CurrentEdit[] = [];
   const log: OpLogEntry[] = [];
   const ready = new MinHeap<number>((a, b) => a < b);
-  for (let i = 0; i < steps.length; i++) if (steps[i]!.after.length === 0) ready.push(i);
+  for (let i = 0; i < n; i++) if (steps[i]!.after.length === 0) ready.push(i);
   let running = 0;
   let finished = 0;
+  let succeeded = 0;
+  let failed = 0;
+  let skipped = 0;
+  let onlyPuts = true;
 
   return new Promise<ApplyResult>((resolve, reject) => {
     const finishIfDone = () => {
-      if (finished < steps.length || running > 0) return;
-      let succeeded = 0;
-      let failed = 0;
-      let skipped = 0;
-      for (const o of outcomes.values()) {
-        if (o.ok) succeeded++;
-        else if (o.skipped) skipped++;
-        else failed++;
-      }
+      if (finished < n || running > 0) return;
       // Everything desired was created from nothing (a start): the new current graph is the desired one.
       const adopted =
-        failed === 0 && skipped === 0 && edits.every((e) => e.kind === 'put')
-          ? adoptCreated(current, desired, edits.length)
-          : undefined;
+        failed === 0 && skipped === 0 && onlyPuts ? adoptCreated(current, desired, edits.length) : undefined;
       resolve({
         current: adopted ?? applyEdits(current, edits),
         edits,
@@ -150,16 +145,20 @@ export async function apply(
         const at = clock.now();
         log.push({ ...logEntry(s, at, at, x.why), skipped: true });
         finished++;
-        for (const d of dependents[x.i] ?? noIndexes)
-          todo.push({ i: d, why: `skipped: ${s.id} did not succeed` });
+        skipped++;
+        for (let y = dependentAt[x.i]!; y < dependentAt[x.i + 1]!; y++)
+          todo.push({ i: dependentOf[y]!, why: `skipped: ${s.id} did not succeed` });
       }
     };
 
     const onDone = (i: number, s: PlanStep, outcome: StepOutcome) => {
       outcomes.set(s.id, outcome);
       finished++;
+      if (outcome.ok) succeeded++;
+      else failed++;
       opts.onEvent?.({ type: 'step-finished', step: s, outcome, at: clock.now() });
-      for (const d of dependents[i] ?? noIndexes) {
+      for (let y = dependentAt[i]!; y < dependentAt[i + 1]!; y++) {
+        const d = dependentOf[y]!;
         if (!outcome.ok) skip(d, `skipped: ${s.id} failed`);
         else if (--waiting[d]! === 0) ready.push(d);
       }
@@ -203,7 +202,10 @@ export async function apply(
     ) => {
       if (outcome.ok) {
         if (s.op === 'delete' || s.phase === 'delete') {
-          if (cur) edits.push({ kind: 'delete', item: cur.item });
+          if (cur) {
+            edits.push({ kind: 'delete', item: cur.item });
+            onlyPuts = false;
+          }
         } else if (want) {
           edits.push({ kind: 'put', item: want.item, node: want });
         }

@@ -306,7 +306,9 @@ export function adoptCreated(current: Graph, desired: Graph, created: number): G
     dependents: desired.dependents,
     clusters: desired.clusters,
   });
-  recordVersion(current, next, [...desired.nodes.keys()]);
+  const keys: string[] = [];
+  desired.nodes.forEach((_n, k) => keys.push(k)); // forEach: no iterator result per key
+  recordVersion(current, next, keys);
   return next;
 }
 

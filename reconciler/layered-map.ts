@@ -118,12 +118,29 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
     for (const [k, t] of top) if (t !== GONE && !this.base.has(k)) yield [k, t];
   }
 
+  // keys() and values() walk the layers themselves: going through entries() makes a pair per element.
   *keys(): MapIterator<K> {
-    for (const [k] of this.entries()) yield k;
+    const top = this.top;
+    if (top.size === 0) {
+      yield* this.base.keys();
+      return;
+    }
+    for (const k of this.base.keys()) if (top.get(k) !== GONE) yield k;
+    for (const [k, t] of top) if (t !== GONE && !this.base.has(k)) yield k;
   }
 
   *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+    const top = this.top;
+    if (top.size === 0) {
+      yield* this.base.values();
+      return;
+    }
+    for (const [k, v] of this.base) {
+      const t = top.get(k);
+      if (t === undefined) yield v;
+      else if (t !== GONE) yield t;
+    }
+    for (const [k, t] of top) if (t !== GONE && !this.base.has(k)) yield t;
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
