@@ -13,7 +13,9 @@
  * Usage: npm run bench [-- --quick] (no eve-libs figure here: docs/PERFORMANCE.md has the interleaved
  * comparison and how to run it).
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { GCProfiler } from 'node:v8';
 import {
   apply,
@@ -181,6 +183,19 @@ async function size(n: number): Promise<Row> {
   return { n, a, b, bEdit, b0 };
 }
 
+/**
+ * `--create-all-only N`: a process that only creates the anchor graph of N items from nothing, 5 times,
+ * and prints its peak RSS: the footprint of (a) without the other benchmarks' intents alive.
+ */
+const alone = process.argv.indexOf('--create-all-only');
+if (alone >= 0) {
+  const n = Number(process.argv[alone + 1]);
+  const intent = graphOf('G', anchor(n / 100));
+  for (let i = 0; i < 5; i++) await reconcile(emptyGraph('G'), intent, n);
+  console.log((process.resourceUsage().maxRSS / 1024).toFixed(0));
+  process.exit(0);
+}
+
 console.log(
   `node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${quick ? 'quick run' : 'full run'}${gc ? '' : ' (no --expose-gc: allocation and heap figures include garbage)'}`,
 );
@@ -199,3 +214,9 @@ for (let k = 1; k < rows.length; k++) {
   );
 }
 console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (whole run, 100k last)`);
+const aloneRss = execFileSync(
+  process.execPath,
+  [...process.execArgv, fileURLToPath(import.meta.url), '--create-all-only', '100000'],
+  { encoding: 'utf8' },
+).trim();
+console.log(`peak RSS ${aloneRss} MiB (a process doing only (a) at 100k, 5 times)`);
