@@ -190,7 +190,7 @@ async function size(n: number): Promise<Row> {
 const alone = process.argv.indexOf('--create-all-only');
 if (alone >= 0) {
   const n = Number(process.argv[alone + 1]);
-  const intent = graphOf('G', anchor(n / 100));
+  const intent = graphOf('G', anchor(n / 100, 0));
   for (let i = 0; i < 5; i++) await reconcile(emptyGraph('G'), intent, n);
   console.log((process.resourceUsage().maxRSS / 1024).toFixed(0));
   process.exit(0);
