@@ -7,7 +7,8 @@
  * things without telling: deleting the last IPv4 address of an interface or taking the link down
  * flushes its IPv4 routes with no RTM_DELROUTE, and a link going down drops its IPv6 addresses and
  * routes. The observer applies those rules at once (so it never reports a route the kernel has
- * dropped) and schedules a resync dump to confirm; it also resyncs when events raced a dump.
+ * dropped) and schedules a resync dump to confirm. A dump that events raced is not adopted (it may
+ * be older than they are) but done again; only the first dump is taken raced or not.
  *
  * Only what the agent could manage is reported: the link, global/site addresses (not the kernel's
  * link-local ones), unicast routes of the wanted protocols outside the local table, and (when given
@@ -110,6 +111,8 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
   let watcher: NetWatcher | undefined;
   let dumping = false;
   let racedDump = false;
+  /** A dump was adopted (the first one is, raced or not: there is nothing else to go on). */
+  let dumped = false;
   let timer: unknown;
   let closed = false;
   const clock = opts.clock ?? realTimers;
@@ -211,6 +214,14 @@ export function createNetObserver(opts: NetObserverOptions): NetObserver {
         opts.netlink.listAddresses(),
         opts.netlink.listRoutes(),
       ]);
+      if (racedDump && dumped) {
+        // The dump may be older than an event that arrived meanwhile (the kernel answered before it
+        // deleted an address we were told it deleted): adopting it would bring the address back.
+        // The state the events kept stays; the next dump confirms it.
+        scheduleResync();
+        return;
+      }
+      dumped = true;
       links.clear();
       for (const x of l) links.set(x.index, x);
       addrs.clear();

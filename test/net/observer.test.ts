@@ -228,3 +228,21 @@ test('resync replaces the state with a fresh dump', async () => {
   );
   obs.close();
 });
+
+test('a dump that events raced is not adopted: it may be older than they are (a deleted address would come back)', async () => {
+  const { nl, obs, emit } = await start();
+  // The kernel answers the dump with the address still there, then deletes it; the event comes
+  // in while the dump's reply is being read.
+  const dump = obs.resync();
+  nl.addresses = nl.addresses.filter((a) => a.address !== '10.64.1.2');
+  emit({ kind: 'address', op: 'del', address: addr(7, '10.64.1.2', 32) });
+  await dump;
+  const names = () => obs.items().map((i) => i.name);
+  assert.ok(!names().includes('wwan0/10.64.1.2/32'), 'the deleted address stays deleted');
+  // A dump nothing raced is taken as it is.
+  nl.addresses = [...nl.addresses, addr(7, '10.64.1.9', 32)];
+  await obs.resync();
+  assert.ok(names().includes('wwan0/10.64.1.9/32'));
+  assert.ok(!names().includes('wwan0/10.64.1.2/32'));
+  obs.close();
+});
