@@ -27,6 +27,7 @@ import {
 } from '../dbus/index.js';
 import { type CallOptions, type MethodSpec, ModemManagerCalls } from './calls.js';
 import { ModemManagerError, toModemManagerError } from './errors.js';
+import type { IgnoredProperty } from './shapes.js';
 import {
   emptySnapshot,
   fromManagedObjects,
@@ -96,6 +97,17 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
   private readonly log: Logger;
   private readonly resyncTimeoutMs: number;
   private timeoutsInARow = 0;
+  /** Properties already reported with a value of the wrong type (the first report is a warning). */
+  private readonly ignoredBefore = new Set<string>();
+  private readonly onIgnored = (x: IgnoredProperty): void => {
+    const key = `${x.path} ${x.iface}.${x.property}`;
+    const first = !this.ignoredBefore.has(key) && this.ignoredBefore.size < 1000;
+    if (first) this.ignoredBefore.add(key);
+    const fields = { path: x.path, property: `${x.iface}.${x.property}`, expected: x.expected, got: x.got };
+    const msg = 'ignored a ModemManager property value of the wrong type';
+    if (first) this.log.warn(fields, msg);
+    else this.log.debug(fields, msg);
+  };
   private readonly onSignal = (m: SignalMessage): void => this.handleSignal(m);
   private readonly onConnected = (_name: string, reconnect: boolean): void => {
     if (reconnect) this.requestResync('bus reconnected');
@@ -349,7 +361,7 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
       owner,
     );
     const appeared = this.current.owner !== owner;
-    let next = fromManagedObjects(this.current, managed, { owner, version });
+    let next = fromManagedObjects(this.current, managed, { owner, version }, this.onIgnored);
     next = await this.loadSubObjects(next, owner, q);
     const replay = this.queued;
     this.queued = [];
@@ -358,8 +370,16 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
     if (appeared) this.emit('mm-appeared', owner, version);
   }
 
-  /** GetAll for every referenced SIM/bearer not in `s` (they are not in GetManagedObjects). */
-  private async loadSubObjects(s: Snapshot, owner: string, opts?: CallOptions): Promise<Snapshot> {
+  /**
+   * GetAll for every referenced SIM/bearer not in `s` (they are not in GetManagedObjects); the paths
+   * that could not be loaded are added to `failed`.
+   */
+  private async loadSubObjects(
+    s: Snapshot,
+    owner: string,
+    opts?: CallOptions,
+    failed?: Set<string>,
+  ): Promise<Snapshot> {
     let next = s;
     for (const [path, iface] of missingObjects(s)) {
       try {
@@ -370,9 +390,10 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
           opts,
           owner,
         );
-        next = interfacesAdded(next, path, { [iface]: props ?? {} });
+        next = interfacesAdded(next, path, { [iface]: props ?? {} }, this.onIgnored);
       } catch (e) {
         // gone in the meantime (bearer deleted, modem removed): the next change will tell
+        failed?.add(path);
         this.log.debug({ path, err: (e as Error).message }, 'cannot load object');
       }
     }
@@ -385,7 +406,8 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
     const owner = this.current.owner;
     if (!owner || missingObjects(this.current).size === 0) return;
     this.subSyncing = true;
-    this.loadSubObjects(this.current, owner, { timeoutMs: this.resyncTimeoutMs })
+    const failed = new Set<string>();
+    this.loadSubObjects(this.current, owner, { timeoutMs: this.resyncTimeoutMs }, failed)
       .then((loaded) => {
         if (this.resyncing || this.current.owner !== owner) return;
         // merge only what was loaded onto the (possibly newer) current snapshot
@@ -403,8 +425,9 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
       .finally(() => {
         this.subSyncing = false;
         this.subQueue = [];
-        // more may have been referenced meanwhile
-        if (missingObjects(this.current).size > 0) this.syncSubObjects();
+        // More may have been referenced meanwhile. Not those that just failed: loading them again at
+        // once would spin (a dangling path never loads); the next change of the tree tries again.
+        if ([...missingObjects(this.current).keys()].some((p) => !failed.has(p))) this.syncSubObjects();
       });
   }
 
@@ -453,7 +476,7 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
   private reduce(s: Snapshot, m: SignalMessage): Snapshot {
     if (m.interface === IFACE.objectManager && m.member === 'InterfacesAdded') {
       const [path, ifaces] = m.body;
-      return typeof path === 'string' ? interfacesAdded(s, path, ifaces) : s;
+      return typeof path === 'string' ? interfacesAdded(s, path, ifaces, this.onIgnored) : s;
     }
     if (m.interface === IFACE.objectManager && m.member === 'InterfacesRemoved') {
       const [path, names] = m.body;
@@ -470,7 +493,7 @@ export class ModemManagerClient extends EventEmitter<ModemManagerClientEvents> {
       const inv = Array.isArray(invalidated)
         ? invalidated.filter((n): n is string => typeof n === 'string')
         : [];
-      return propertiesChanged(s, m.path, iface, changed, inv);
+      return propertiesChanged(s, m.path, iface, changed, inv, this.onIgnored);
     }
     return s;
   }

@@ -9,6 +9,7 @@
  */
 import { castDraft, produce } from 'immer';
 import { type DBusPlain, isDict } from '../dbus/index.js';
+import { checkedProps, fitsShape, ignored, type OnIgnored } from './shapes.js';
 import { IFACE, type InterfaceProps, type PropsRecord } from './types.js';
 
 /** Interface name → property name → value. */
@@ -28,11 +29,16 @@ export function emptySnapshot(): Snapshot {
   return produce({ owner: undefined, version: undefined, generation: 0, objects: {} } as Snapshot, () => {});
 }
 
-function toInterfaces(raw: DBusPlain | undefined): Record<string, PropsRecord> {
+/** The interfaces of one object; property values of the wrong type are left out (`shapes.ts`). */
+function toInterfaces(
+  path: string,
+  raw: DBusPlain | undefined,
+  onIgnored?: OnIgnored,
+): Record<string, PropsRecord> {
   const out: Record<string, PropsRecord> = {};
   if (!isDict(raw)) return out;
   for (const [iface, props] of Object.entries(raw)) {
-    out[iface] = isDict(props) ? props : {};
+    out[iface] = isDict(props) ? checkedProps(path, iface, props, onIgnored) : {};
   }
   return out;
 }
@@ -42,6 +48,7 @@ export function fromManagedObjects(
   prev: Snapshot,
   managed: DBusPlain | undefined,
   meta: { owner: string | undefined; version: string | undefined },
+  onIgnored?: OnIgnored,
 ): Snapshot {
   return produce(prev, (d) => {
     d.owner = meta.owner;
@@ -49,7 +56,8 @@ export function fromManagedObjects(
     d.generation = prev.generation + 1;
     const objects: Record<string, ObjectInterfaces> = {};
     if (isDict(managed)) {
-      for (const [path, ifaces] of Object.entries(managed)) objects[path] = toInterfaces(ifaces);
+      for (const [path, ifaces] of Object.entries(managed))
+        objects[path] = toInterfaces(path, ifaces, onIgnored);
     }
     d.objects = castDraft(objects);
   });
@@ -65,10 +73,16 @@ export function vanished(prev: Snapshot): Snapshot {
 }
 
 /** ObjectManager.InterfacesAdded(o, a{sa{sv}}): adds or replaces those interfaces. */
-export function interfacesAdded(prev: Snapshot, path: string, ifaces: DBusPlain | undefined): Snapshot {
+export function interfacesAdded(
+  prev: Snapshot,
+  path: string,
+  ifaces: DBusPlain | undefined,
+  onIgnored?: OnIgnored,
+): Snapshot {
   return produce(prev, (d) => {
     const obj = d.objects[path] ?? {};
-    for (const [iface, props] of Object.entries(toInterfaces(ifaces))) obj[iface] = castDraft(props);
+    for (const [iface, props] of Object.entries(toInterfaces(path, ifaces, onIgnored)))
+      obj[iface] = castDraft(props);
     d.objects[path] = obj;
   });
 }
@@ -86,7 +100,8 @@ export function interfacesRemoved(prev: Snapshot, path: string, names: readonly 
 
 /**
  * Properties.PropertiesChanged(s, a{sv}, as). Ignored for objects or interfaces we do not know:
- * ModemManager announces objects with InterfacesAdded first, so such a signal is stale.
+ * ModemManager announces objects with InterfacesAdded first, so such a signal is stale. A value of
+ * the wrong type is reported to `onIgnored` and changes nothing (the last good value stays).
  */
 export function propertiesChanged(
   prev: Snapshot,
@@ -94,12 +109,17 @@ export function propertiesChanged(
   iface: string,
   changed: DBusPlain | undefined,
   invalidated: readonly string[] = [],
+  onIgnored?: OnIgnored,
 ): Snapshot {
   if (!prev.objects[path]?.[iface]) return prev;
   return produce(prev, (d) => {
     const props = d.objects[path]?.[iface] as Record<string, DBusPlain | undefined> | undefined;
     if (!props) return;
-    if (isDict(changed)) for (const [k, v] of Object.entries(changed)) props[k] = castDraft(v);
+    if (isDict(changed))
+      for (const [k, v] of Object.entries(changed)) {
+        if (fitsShape(iface, k, v)) props[k] = castDraft(v);
+        else onIgnored?.(ignored(path, iface, k, v));
+      }
     for (const k of invalidated) delete props[k];
   });
 }

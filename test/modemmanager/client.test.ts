@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Message, type MessageBus, sessionBus, Variant } from '@particle/dbus-next';
+import { pino } from 'pino';
 import { startPrivateBus } from '../../e2e/harness/dbus-daemon.js';
 import { skipUnless } from '../../e2e/harness/require.js';
 import { DBusConnection } from '../../src/dbus/index.js';
@@ -16,9 +17,10 @@ const MODEM = `${MM_PATH}/Modem/0`;
 const SIM = `${MM_PATH}/SIM/0`;
 
 /** Just enough of ModemManager: ObjectManager, manager Version, one modem, one SIM. */
-async function fakeMM(address: string, version: string): Promise<MessageBus> {
+async function fakeMM(address: string, version: string, calls?: string[]): Promise<MessageBus> {
   const bus = sessionBus({ busAddress: address });
   bus.addMethodHandler((msg: Message): boolean => {
+    calls?.push(`${msg.member} ${msg.path}`);
     const reply = (sig: string, body: unknown[]): boolean => {
       bus.send(Message.newMethodReturn(msg, sig, body));
       return true;
@@ -137,4 +139,63 @@ test('resyncs after our own bus connection is re-established', async (t) => {
   // match rules came back with the connection: signals still arrive
   emitState(mm, 8);
   await client.waitFor((s) => s.objects[MODEM]?.[IFACE.modem]?.State === 8, { timeoutMs: 5000 });
+});
+
+test('a property value of the wrong type is ignored with a warning; a dangling object path is not loaded in a loop', async (t) => {
+  if (skipUnless(t, { commands: ['dbus-daemon'] })) return;
+  const bus = await startPrivateBus();
+  const lines: { level: number; msg: string; property?: string; expected?: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+  const conn = await DBusConnection.open({ address: bus.address });
+  const client = await ModemManagerClient.connect({ connection: conn, logger });
+  const calls: string[] = [];
+  const mm = await fakeMM(bus.address, '1.20.4', calls);
+  t.after(async () => {
+    await client.close();
+    await conn.close();
+    mm.disconnect();
+    await bus.stop();
+  });
+  await client.waitFor((s) => modems(s)[0]?.sim, { timeoutMs: 5000, what: 'modem + SIM' });
+  const dangling = `${MM_PATH}/SIM/9`;
+  mm.send(
+    Message.newSignal(MODEM, IFACE.properties, 'PropertiesChanged', 'sa{sv}as', [
+      IFACE.modem,
+      {
+        EquipmentIdentifier: new Variant('u', 42),
+        Bearers: new Variant('s', 'not-a-list'),
+        Manufacturer: new Variant('s', 'Fake 2'),
+        Sim: new Variant('o', dangling),
+      },
+      [],
+    ]),
+  );
+  await client.waitFor((s) => s.objects[MODEM]?.[IFACE.modem]?.Manufacturer === 'Fake 2', {
+    timeoutMs: 5000,
+  });
+  const modem = client.snapshot.objects[MODEM]?.[IFACE.modem];
+  assert.equal(modem?.EquipmentIdentifier, undefined, 'the number is not taken as the IMEI');
+  assert.deepEqual(modem?.Bearers, [], 'the last good Bearers stay');
+  assert.deepEqual(
+    lines.filter((l) => l.level === 40).map((l) => `${l.msg}: ${l.property} (${l.expected})`),
+    [
+      `ignored a ModemManager property value of the wrong type: ${IFACE.modem}.EquipmentIdentifier (s)`,
+      `ignored a ModemManager property value of the wrong type: ${IFACE.modem}.Bearers (ao)`,
+    ],
+  );
+  // The dangling SIM fails to load; 20 round trips later it was not asked for again and again.
+  const loads = () => calls.filter((c) => c === `GetAll ${dangling}`).length;
+  const end = Date.now() + 5000;
+  while (loads() === 0) {
+    assert.ok(Date.now() < end, 'the dangling SIM is asked for');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (let i = 0; i < 20; i++)
+    await conn.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'GetId',
+    });
+  assert.ok(loads() <= 2, `GetAll of the dangling SIM ${loads()} times`);
 });

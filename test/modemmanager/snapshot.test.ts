@@ -122,3 +122,50 @@ test('vanished clears the tree; a resync from another owner bumps the generation
   assert.equal(again.owner, ':1.9');
   assert.equal(again.generation, 2);
 });
+
+test('property values of the wrong type are reported and left out; a PropertiesChanged keeps the last good value', () => {
+  const seen: string[] = [];
+  const onIgnored = (x: { path: string; iface: string; property: string; expected: string; got: string }) =>
+    seen.push(`${x.path} ${x.property}: expected ${x.expected}, got ${x.got}`);
+  const s = fromManagedObjects(
+    emptySnapshot(),
+    {
+      [M0]: {
+        [IFACE.modem]: { State: 3, EquipmentIdentifier: 42, Ports: [], SignalQuality: [1e9, true] },
+      },
+    },
+    { owner: ':1.5', version: '1.20.4' },
+    onIgnored,
+  );
+  const m = propsOf(s, M0, IFACE.modem);
+  assert.equal(m?.EquipmentIdentifier, undefined, 'left out');
+  assert.deepEqual(m?.Ports, [], 'an empty list is a list');
+  assert.deepEqual(m?.SignalQuality, [1e9, true], 'absurd but of the right type: kept');
+  const n = propertiesChanged(
+    s,
+    M0,
+    IFACE.modem,
+    { State: 'connected', Bearers: 'not-a-list', Manufacturer: 'X', Unknown: { any: 'thing' } },
+    [],
+    onIgnored,
+  );
+  const after = propsOf(n, M0, IFACE.modem);
+  assert.equal(after?.State, 3, 'the last good State stays');
+  assert.equal(after?.Bearers, undefined);
+  assert.equal(after?.Manufacturer, 'X');
+  assert.deepEqual(after?.Unknown, { any: 'thing' }, 'properties nothing reads pass as they are');
+  assert.deepEqual(missingObjects(n).size, 0);
+  assert.deepEqual(seen, [
+    `${M0} EquipmentIdentifier: expected s, got 42`,
+    `${M0} State: expected i, got "connected"`,
+    `${M0} Bearers: expected ao, got "not-a-list"`,
+  ]);
+  const b = interfacesAdded(
+    n,
+    B0,
+    { [IFACE.bearer]: { Connected: 'yes', Ip4Config: 'garbage', Interface: 'wwan0' } },
+    onIgnored,
+  );
+  assert.deepEqual(propsOf(b, B0, IFACE.bearer), { Interface: 'wwan0' });
+  assert.equal(seen.length, 5);
+});
