@@ -60,6 +60,15 @@ export class SimInterface extends dbus.interface.Interface {
     if (Object.keys(changed).length > 0) dbus.interface.Interface.emitPropertiesChanged(this, changed, []);
   }
 
+  /**
+   * Fault injection: one PropertiesChanged with these Variants as they are (any type, any name) and
+   * `invalidated` names, storing nothing: Get and GetAll still answer the real values.
+   */
+  emitRawPropertiesChanged(changed: Record<string, dbus.Variant>, invalidated: readonly string[] = []): void {
+    const emitter = (this as unknown as { $emitter: { emit(e: string, ...a: unknown[]): void } }).$emitter;
+    emitter.emit('properties-changed', changed, [...invalidated]);
+  }
+
   /** Called by the generated prototype methods; errors thrown here become D-Bus error replies. */
   dispatch(member: string, args: unknown[]): unknown {
     const fn = this.#handlers[member] as ((...a: unknown[]) => unknown) | undefined;

@@ -22,7 +22,7 @@ import {
   type SimSpec,
   type Timing,
 } from './types.js';
-import { unwrap } from './wire.js';
+import { unwrap, type Variant } from './wire.js';
 
 export interface SimulatorOptions {
   /** D-Bus address to connect to, e.g. `unix:path=/tmp/x/bus`. */
@@ -135,6 +135,10 @@ export class ModemManagerSimulator {
 
   /** Property values of an exported object, unwrapped (for assertions). */
   properties(path: string, iface: string): Record<string, unknown> {
+    return unwrap(this.#iface(path, iface).allVariants()) as Record<string, unknown>;
+  }
+
+  #iface(path: string, iface: string): SimInterface {
     for (const m of this.#modems.values()) {
       const all = [
         ...m.ifaces.all.map((i) => ({ path: m.path, i })),
@@ -142,7 +146,7 @@ export class ModemManagerSimulator {
         ...m.sims.filter((s) => s !== null).map((s) => ({ path: s.path, i: s.iface })),
       ];
       const hit = all.find((x) => x.path === path && x.i.name === iface);
-      if (hit) return unwrap(hit.i.allVariants()) as Record<string, unknown>;
+      if (hit) return hit.i;
     }
     throw new Error(`mmsim: no ${iface} on ${path}`);
   }
@@ -277,6 +281,26 @@ export class ModemManagerSimulator {
 
   clearHangs(): void {
     this.#host.clearHangs();
+  }
+
+  /**
+   * Garbage from ModemManager: a PropertiesChanged of `iface` on `path` carrying these Variants as
+   * they are (wrong types, absurd values, unknown names) and `invalidated` names (a property gone),
+   * storing nothing: Get/GetAll still answer the real values and `republishProperties` sends them.
+   */
+  emitRawProperties(
+    path: string,
+    iface: string,
+    changed: Record<string, Variant>,
+    invalidated: readonly string[] = [],
+  ): void {
+    this.#iface(path, iface).emitRawPropertiesChanged(changed, invalidated);
+  }
+
+  /** Sends every real property value of `iface` on `path` again, in one PropertiesChanged. */
+  republishProperties(path: string, iface: string): void {
+    const i = this.#iface(path, iface);
+    i.emitRawPropertiesChanged(i.allVariants());
   }
 
   setSignal(ref: ModemRef, rat: Rat, values: SignalValues | undefined): void {
