@@ -15,7 +15,9 @@ import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModemSpec } from '../../src/mmsim/types.js';
-import type { WwanStatus } from '../../src/schemas/types.generated.js';
+import { Variant } from '../../src/mmsim/wire.js';
+import type { WwanMetrics, WwanStatus } from '../../src/schemas/types.generated.js';
+import { validateWwanMetrics, validateWwanStatus } from '../../src/schemas/validate.js';
 import {
   type AgentWorld,
   cfgOf,
@@ -34,6 +36,8 @@ import { type ScenarioContext, scenario } from './record.js';
 import { PASSWORD, PIN, SecretScanner, USERNAME } from './secrets.js';
 
 const FILE = import.meta.url;
+const BEARER = 'org.freedesktop.ModemManager1.Bearer';
+const MODEM = 'org.freedesktop.ModemManager1.Modem';
 
 /** The AccessPoint every network here uses: the suite's credentials and the SIM's PIN. */
 const accessPoint = (over: Record<string, unknown> = {}) => ({
@@ -181,7 +185,9 @@ const dampingLines = (w: AgentWorld, from = 0) =>
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-test('isolated drop: a single network-initiated drop of modem A is answered with a Connect within milliseconds; B untouched', async (t) => {
+test('isolated drop: a single network-initiated drop of modem A is answered with a Connect within milliseconds; B untouched', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   await scenario(
     {
@@ -217,7 +223,9 @@ test('isolated drop: a single network-initiated drop of modem A is answered with
   );
 });
 
-test('drop 1 ms after a reconnect: answered in milliseconds again (twice), not after a damping window', async (t) => {
+test('drop 1 ms after a reconnect: answered in milliseconds again (twice), not after a damping window', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   await scenario(
     {
@@ -263,7 +271,9 @@ test('drop 1 ms after a reconnect: answered in milliseconds again (twice), not a
   );
 });
 
-test('flap: 100 drops of modem A in 20 s cost a handful of Connects; the waits grow and the status says why; B untouched', async (t) => {
+test('flap: 100 drops of modem A in 20 s cost a handful of Connects; the waits grow and the status says why; B untouched', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   const DROPS = 100;
   const PERIOD_MS = 200;
@@ -390,6 +400,19 @@ async function monitorAddresses(w: AgentWorld, on: (line: string) => void): Prom
   };
 }
 
+/**
+ * Waits until the agent wrote no log line for `quietMs`, at most `maxMs` (w.settle has no bound: an
+ * agent that logs in a loop would never let it return).
+ */
+async function quiet(w: AgentWorld, quietMs: number, maxMs = 10_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  let n = -1;
+  while (w.logs.length !== n && Date.now() < end) {
+    n = w.logs.length;
+    await sleep(quietMs);
+  }
+}
+
 /** The reconcile steps the agent logged since log index `from`, e.g. `create net.address/wwan0/...`. */
 const stepsSince = (w: AgentWorld, from: number) =>
   w.logs.slice(from).flatMap((l) => (Array.isArray(l.steps) ? (l.steps as string[]) : []));
@@ -402,7 +425,9 @@ async function notInSync(w: AgentWorld): Promise<string[]> {
   return g.items.filter((i) => !i.external && i.state !== 'in-sync').map((i) => `${i.id}: ${i.state}`);
 }
 
-test('interface vanished mid-apply: wwan0 deleted before and during the configuration; the items wait with a reason and recover when it is back', async (t) => {
+test('interface vanished mid-apply: wwan0 deleted before and during the configuration; the items wait with a reason and recover when it is back', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   await scenario(
     {
@@ -485,7 +510,9 @@ test('interface vanished mid-apply: wwan0 deleted before and during the configur
   );
 });
 
-test('address already present: the addresses the agent wants are on wwan0 before it applies; no error, adopted', async (t) => {
+test('address already present: the addresses the agent wants are on wwan0 before it applies; no error, adopted', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   await scenario(
     {
@@ -542,7 +569,9 @@ test('address already present: the addresses the agent wants are on wwan0 before
   );
 });
 
-test('route rejected: a route the kernel refuses fails its item with the kernel error; the rest is in force; it recovers once the cause is gone', async (t) => {
+test('route rejected: a route the kernel refuses fails its item with the kernel error; the rest is in force; it recovers once the cause is gone', {
+  timeout: 120_000,
+}, async (t) => {
   if (skipUnless(t, needs)) return;
   await scenario(
     {
@@ -597,6 +626,189 @@ test('route rejected: a route the kernel refuses fails its item with the kernel 
         s.figure('itemsOutOfSyncWhileFailed', stuck.length);
         s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
         assert.deepEqual(await notInSync(w), []);
+        assertBUntouched(w, b, s);
+        await assertNoSecrets(w, s);
+      });
+    },
+  );
+});
+
+test('garbage MM properties: wrong types, absurd and missing values never stop the agent nor break its status; sane values converge', {
+  timeout: 120_000,
+}, async (t) => {
+  if (skipUnless(t, needs)) return;
+  await scenario(
+    {
+      id: 'garbage-mm-properties',
+      title:
+        'ModemManager publishing wrong-typed, missing and absurd property values: the agent keeps running, its status stays valid, and it converges when sane values return',
+      inputs:
+        "PropertiesChanged signals for modem A's Modem, Modem3gpp, Signal and Bearer objects with: signal quality 1e9, a string State, State invalidated (missing), a string AccessTechnologies, an empty Ports list, PowerState 2^32-1, a numeric EquipmentIdentifier, Bearers as a string, a dangling Sim path, an unknown property, RegistrationState -7, a numeric OperatorCode, LTE RSRP 1e9, SNR -1e308 and a string RSRQ, an Ip4Config with MTU -1500, an Ip6Config string, Connected 'yes', a numeric Interface, Stats with a string byte count; then the real values again",
+      file: FILE,
+    },
+    async (s) => {
+      await withTwoModems(async (w, b) => {
+        const logMark = w.logs.length;
+        const modemPath = w.sim.pathOf('A');
+        const bearerPath = w.sim.modem('A').bearers[0]!.path;
+        const M3GPP = 'org.freedesktop.ModemManager1.Modem.Modem3gpp';
+        const SIGNAL = 'org.freedesktop.ModemManager1.Modem.Signal';
+        const V = (sig: string, value: unknown) => new Variant(sig, value);
+        const garbage: {
+          path: string;
+          iface: string;
+          changed: Record<string, Variant>;
+          invalidated?: string[];
+        }[] = [
+          { path: modemPath, iface: MODEM, changed: { SignalQuality: V('(ub)', [1e9, true]) } },
+          { path: modemPath, iface: MODEM, changed: { State: V('s', 'connected') } },
+          { path: modemPath, iface: MODEM, changed: {}, invalidated: ['State'] },
+          {
+            path: modemPath,
+            iface: MODEM,
+            changed: {
+              AccessTechnologies: V('s', 'lte'),
+              Ports: V('a(su)', []),
+              PowerState: V('u', 0xffffffff),
+              EquipmentIdentifier: V('u', 42),
+            },
+          },
+          { path: modemPath, iface: MODEM, changed: { Bearers: V('s', 'not-a-list') } },
+          {
+            path: modemPath,
+            iface: MODEM,
+            changed: { Sim: V('o', '/org/freedesktop/ModemManager1/SIM/999'), Bogus: V('s', 'x') },
+          },
+          {
+            path: modemPath,
+            iface: M3GPP,
+            changed: { RegistrationState: V('i', -7), OperatorCode: V('u', 1) },
+          },
+          {
+            path: modemPath,
+            iface: SIGNAL,
+            changed: { Lte: V('a{sv}', { rsrp: V('d', 1e9), snr: V('d', -1e308), rsrq: V('s', 'bad') }) },
+          },
+          {
+            path: bearerPath,
+            iface: BEARER,
+            changed: {
+              Ip4Config: V('a{sv}', {
+                method: V('u', 2),
+                address: V('s', '10.64.64.10'),
+                prefix: V('u', 30),
+                gateway: V('s', '10.64.64.9'),
+                mtu: V('i', -1500),
+              }),
+              Ip6Config: V('s', 'garbage'),
+            },
+          },
+          {
+            path: bearerPath,
+            iface: BEARER,
+            changed: {
+              Connected: V('s', 'yes'),
+              Interface: V('u', 7),
+              Stats: V('a{sv}', { 'rx-bytes': V('s', 'lots') }),
+            },
+          },
+        ];
+        const values = garbage.reduce(
+          (n, g) => n + Object.keys(g.changed).length + (g.invalidated?.length ?? 0),
+          0,
+        );
+        let validated = 0;
+        const metricsOfA = async () => {
+          const m = JSON.parse(await readFile(join(w.statusDir, 'WwanMetrics.json'), 'utf8')) as WwanMetrics;
+          const v = validateWwanMetrics(m);
+          assert.ok(v.ok, `the metrics are valid: ${v.ok ? '' : JSON.stringify(v.errors)}`);
+          return (m.Networks ?? []).find((n) => n.LogicalLabel === 'modem-a');
+        };
+        const checkStatus = async (what: string) => {
+          // waitStatus fails if the agent exited; the status must parse and match its schema.
+          const st = await w.waitStatus(() => true, `a status after ${what}`);
+          const v = validateWwanStatus(st);
+          assert.ok(v.ok, `after ${what} the status is valid: ${v.ok ? '' : JSON.stringify(v.errors)}`);
+          await metricsOfA();
+          validated++;
+          return st;
+        };
+        const mark = w.sim.recorder.mark();
+        const rsrp: number[] = [];
+        for (const [i, g] of garbage.entries()) {
+          w.sim.emitRawProperties(g.path, g.iface, g.changed, g.invalidated ?? []);
+          await quiet(w, 300);
+          await checkStatus(
+            `garbage ${i + 1} (${[...Object.keys(g.changed), ...(g.invalidated ?? [])].join(', ')})`,
+          );
+          if (g.iface === SIGNAL) rsrp.push((await metricsOfA())?.SignalInfo.RSRP ?? Number.NaN);
+        }
+        const callsToA = w.sim.recorder
+          .stateChangingCalls({ since: mark })
+          .filter((c) => !pathsOfB(w).has(c.path));
+        // Sane values again: every property of the objects touched, as ModemManager has them.
+        const saneAt = performance.now();
+        for (const x of new Set(garbage.map((g) => `${g.path} ${g.iface}`))) {
+          const [path, iface] = x.split(' ');
+          w.sim.republishProperties(path!, iface!);
+        }
+        await w.waitStatus(inForce('modem-a'), 'modem-a in force with sane values', 30_000);
+        await kernelEventually(
+          w,
+          'wwan0',
+          (k) => k.addrs.length === 2 && k.routes.length === 2 && k.mtu === 1500,
+        );
+        s.figure('convergeMs', round(performance.now() - saneAt));
+        await quiet(w, 500);
+        await checkStatus('sane values');
+        const problems = w.logs.slice(logMark).filter((l) => (l.level ?? 0) >= 40);
+        const ignoredLines = problems.filter(
+          (l) => l.msg === 'ignored a ModemManager property value of the wrong type',
+        );
+        const ignoredProps = new Set(ignoredLines.map((l) => String(l.property).replace(/.*\./, '')));
+        s.cycles(garbage.length);
+        s.figure('garbageSignals', garbage.length);
+        s.figure('garbageValues', values);
+        s.figure('statusValidations', validated);
+        // The agent is the process that wrote the first log line (ip netns exec execs it): still that one.
+        const pids = new Set(w.logs.map((l) => l.pid).filter((x) => typeof x === 'number'));
+        const pid = w.logs.find((l) => typeof l.pid === 'number')?.pid as number;
+        const alive = (() => {
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        s.figure('agentAlive', alive ? 'yes' : 'no');
+        s.figure('agentRestarts', pids.size - 1);
+        assert.ok(alive, `the agent (pid ${pid}) is alive`);
+        assert.equal(pids.size, 1, 'one agent process wrote the whole log');
+        s.figure('callsToModemADuringGarbage', callsToA.map((c) => c.member).join(', ') || 'none');
+        s.figure('warnLogLines', problems.length);
+        s.figure('ignoredPropertiesLogged', [...ignoredProps].sort().join(', '));
+        s.figure('logLinesDuringGarbage', w.logs.length - logMark);
+        s.figure('lteRsrpWithGarbage', rsrp.join(', '));
+        s.figure('lteRsrpAfter', (await metricsOfA())?.SignalInfo.RSRP ?? 'n/a');
+        t.diagnostic(`warn+ lines: ${problems.map((l) => l.msg).join(' | ')}`);
+        for (const p of [
+          'State',
+          'AccessTechnologies',
+          'EquipmentIdentifier',
+          'Bearers',
+          'OperatorCode',
+          'Ip6Config',
+          'Connected',
+          'Interface',
+        ])
+          assert.ok(ignoredProps.has(p), `the log says ${p} was ignored (${[...ignoredProps].join(', ')})`);
+        assert.ok(
+          problems.some((l) => /MTU -1500/.test(JSON.stringify(l))),
+          'the log says the negative MTU was not applied',
+        );
+        assert.ok(w.logs.length - logMark < 2000, `no log storm (${w.logs.length - logMark} lines)`);
+        assert.deepEqual(await notInSync(w), [], 'every item in sync');
         assertBUntouched(w, b, s);
         await assertNoSecrets(w, s);
       });
