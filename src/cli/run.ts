@@ -10,6 +10,7 @@
  * stops cleanly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../../reconciler/api.js';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { WwanAgent } from '../agent/agent.js';
 import { ConfigIntake } from '../agent/intake.js';
@@ -32,6 +33,10 @@ const BUS_CONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, factor: 2, maxMs: 30_0
 export interface RunHooks extends RunIoHooks {
   /** Resolves to stop the agent (default: SIGTERM or SIGINT). */
   readonly stopSignal?: AbortSignal;
+  /** The agent's clock (default: the system clock); the soak (e2e/reliability) runs an accelerated one. */
+  readonly clock?: Clock;
+  /** Called once the agent is wired, before its inputs start (the soak inspects its parts). */
+  readonly onAgent?: (parts: { readonly agent: WwanAgent; readonly mm: ModemManagerClient }) => void;
 }
 
 export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<number> {
@@ -97,9 +102,11 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     onChange: publish,
     recovery: recoveryActions(mm),
     probe: probeInOrder,
+    ...(hooks.clock ? { clock: hooks.clock } : {}),
   });
   // ModemManager not answering (its calls time out in a row): the agent's soft recovery decides.
   mm.on('unresponsive', (n) => agent.recovery?.unresponsive(n));
+  hooks.onAgent?.({ agent, mm });
 
   // The debug graph after a run, written once the burst of runs is over and never before the next
   // run: the export of the whole graph is the largest piece of work after a reconcile, and a
