@@ -307,7 +307,10 @@ export function adoptCreated(current: Graph, desired: Graph, created: number): G
     clusters: desired.clusters,
   });
   const keys: string[] = [];
-  desired.nodes.forEach((_n, k) => keys.push(k)); // forEach: no iterator result per key
+  // forEach: no iterator result per key.
+  desired.nodes.forEach((_n, k) => {
+    keys.push(k);
+  });
   recordVersion(current, next, keys);
   return next;
 }
