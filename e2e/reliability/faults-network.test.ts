@@ -33,7 +33,7 @@ import {
 } from '../agent/world.js';
 import { skipUnless } from '../harness/require.js';
 import { type ScenarioContext, scenario } from './record.js';
-import { PASSWORD, PIN, SecretScanner, USERNAME } from './secrets.js';
+import { assertNoSecrets, PASSWORD, PIN, USERNAME } from './secrets.js';
 
 const FILE = import.meta.url;
 const BEARER = 'org.freedesktop.ModemManager1.Bearer';
@@ -111,14 +111,14 @@ function assertBUntouched(w: AgentWorld, b: Bystander, s: ScenarioContext): void
 }
 
 /** Scans everything the agent wrote (status dir with the graph files, DNS files, its log) for the secrets. */
-async function assertNoSecrets(w: AgentWorld, s: ScenarioContext): Promise<void> {
-  const scanner = new SecretScanner();
-  await scanner.scanDir(w.statusDir, 'status');
-  await scanner.scanDir(w.resolvDir, 'resolv');
-  scanner.scanText('agent log', w.logs.map((l) => JSON.stringify(l)).join('\n'));
-  s.figure('secretsScanned', scanner.sources);
-  s.figure('secretsFound', scanner.leaks.length);
-  assert.deepEqual(scanner.leaks, [], 'no secret in anything the agent wrote');
+async function scanOutputs(w: AgentWorld, s: ScenarioContext): Promise<void> {
+  const scanner = await assertNoSecrets(s, {
+    dirs: [
+      [w.statusDir, 'status'],
+      [w.resolvDir, 'resolv'],
+    ],
+    texts: [['agent log', w.logs.map((l) => JSON.stringify(l)).join('\n')]],
+  });
   assert.ok(
     scanner.sources >= 5,
     `the status files, the graph files and the log were scanned (${scanner.sources})`,
@@ -217,7 +217,7 @@ test('isolated drop: a single network-initiated drop of modem A is answered with
         assert.equal(connects.length, 1, 'exactly one Connect');
         assert.deepEqual(dampingLines(w, logMark), [], 'no flap damping for one drop');
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );
@@ -265,7 +265,7 @@ test('drop 1 ms after a reconnect: answered in milliseconds again (twice), not a
         for (const l of latencies) assert.ok(l < 1000, `drop right after a reconnect -> Connect ${l} ms`);
         assert.deepEqual(dampingLines(w, logMark), [], 'three drifts in a minute are not damped');
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );
@@ -362,7 +362,7 @@ test('flap: 100 drops of modem A in 20 s cost a handful of Connects; the waits g
         s.figure('upToInForceMs', Date.now() - upAt);
         s.figure('statusAfter', net(st, 'modem-a')?.ConfigError || 'in force');
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );
@@ -504,7 +504,7 @@ test('interface vanished mid-apply: wwan0 deleted before and during the configur
         s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
         s.figure('connectCalls', w.sim.recorder.calls({ member: 'Connect', since: b.mark }).length);
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );
@@ -550,7 +550,7 @@ test('address already present: the addresses the agent wants are on wwan0 before
           await kernelEventually(w, 'wwan0', (x) => x.addrs.length === 2 && x.routes.length === 2);
           s.figure('deletedOnDrop', 2);
           assertBUntouched(w, b, s);
-          await assertNoSecrets(w, s);
+          await scanOutputs(w, s);
         },
         {
           before: (w) => {
@@ -627,7 +627,7 @@ test('route rejected: a route the kernel refuses fails its item with the kernel 
         s.figure('netlinkRequests', w.netlinkRequestsSince(logMark));
         assert.deepEqual(await notInSync(w), []);
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );
@@ -810,7 +810,7 @@ test('garbage MM properties: wrong types, absurd and missing values never stop t
         assert.ok(w.logs.length - logMark < 2000, `no log storm (${w.logs.length - logMark} lines)`);
         assert.deepEqual(await notInSync(w), [], 'every item in sync');
         assertBUntouched(w, b, s);
-        await assertNoSecrets(w, s);
+        await scanOutputs(w, s);
       });
     },
   );

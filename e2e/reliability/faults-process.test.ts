@@ -34,7 +34,7 @@ import {
 } from '../agent/world.js';
 import { skipUnless } from '../harness/require.js';
 import { type ScenarioContext, scenario } from './record.js';
-import { PASSWORD, PIN, SecretScanner, USERNAME } from './secrets.js';
+import { assertNoSecrets, PASSWORD, PIN, USERNAME } from './secrets.js';
 
 const run = promisify(execFile);
 
@@ -245,20 +245,11 @@ async function scanSecrets(
   s: ScenarioContext,
   extraDirs: readonly [dir: string, label: string][] = [],
 ): Promise<void> {
-  const scanner = new SecretScanner();
-  await scanner.scanDir(w.dir, 'world');
-  for (const [dir, label] of extraDirs) await scanner.scanDir(dir, label);
-  scanner.scanText('agent log (debug)', w.logs.map((l) => JSON.stringify(l)).join('\n'));
-  const inputs = scanner.leaks.filter((l) => /\/wwan-config\.json(\.tmp)?$/.test(l.source));
-  assert.ok(inputs.length > 0, 'the scan finds the secrets in the config file it was given');
-  const leaks = scanner.leaks.filter((l) => !inputs.includes(l));
-  s.figure('secretScanBytes', scanner.bytes);
-  s.figure('secretLeaks', leaks.length);
-  assert.deepEqual(
-    leaks.map((l) => `${l.source}: ${l.secret} ${l.form}: ${l.context}`),
-    [],
-    'no secret in any file the agent wrote nor in its log',
-  );
+  await assertNoSecrets(s, {
+    dirs: [[w.dir, 'world'], ...extraDirs],
+    texts: [['agent log (debug)', w.logs.map((l) => JSON.stringify(l)).join('\n')]],
+    inputs: /\/wwan-config\.json(\.tmp)?$/,
+  });
 }
 
 /** Every file in the status dir: no `.tmp` leftover, every JSON file whole, the status and metrics valid. */

@@ -85,7 +85,7 @@ const GROUPS: { group: ScenarioGroup; heading: string; blurb: string }[] = [
   },
 ];
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 
 function figures(r: ScenarioRecord): string {
   const f = Object.entries(r.figures);
@@ -134,18 +134,13 @@ export function render(
       .filter((r) => r.group === g.group)
       .sort((a, b) => a.file.localeCompare(b.file) || a.id.localeCompare(b.id));
     if (rows.length === 0) continue;
-    lines.push(
-      `## ${g.heading}`,
-      '',
-      g.blurb,
-      '',
-      '| Scenario | Inputs | Cycles | Figures | Result |',
-      '|---|---|---:|---|---|',
-    );
+    lines.push(`## ${g.heading}`, '', g.blurb, '');
     for (const r of rows) {
-      const result = r.result === 'pass' ? 'pass' : `**FAIL**: ${r.error ?? ''}`;
+      const result = r.result === 'pass' ? 'pass' : `**FAIL**: ${oneLine(r.error ?? '')}`;
       lines.push(
-        `| ${cell(r.title)} <br>\`${r.id}\` | ${cell(r.inputs)} | ${r.cycles.toLocaleString('en-US')} | ${cell(figures(r))} | ${cell(result)} |`,
+        `- **${oneLine(r.title)}** (\`${r.id}\`): ${result}`,
+        `  - Inputs: ${oneLine(r.inputs)}; ${r.cycles.toLocaleString('en-US')} ${r.cycles === 1 ? 'time' : 'times'}.`,
+        `  - Figures: ${oneLine(figures(r)) || 'none'}.`,
       );
     }
     lines.push(

@@ -3,9 +3,11 @@
  * as written, not JSON-, URL- or base64-encoded (at any byte alignment, so inside a longer encoded
  * string too), not as hex, and not as a short digest prefix that would identify them.
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScenarioContext } from './record.js';
 
 /** Recognisable, and with characters that every encoding changes (space, %, /, &, +). */
 export const PASSWORD = 'Rel1a%Pa55 w0rd/9f&K+q';
@@ -124,4 +126,34 @@ export class SecretScanner {
   summary(): { sources: number; bytes: number; forms: number; leaks: number } {
     return { sources: this.sources, bytes: this.bytes, forms: this.forms.length, leaks: this.leaks.length };
   }
+}
+
+/**
+ * The end of every scenario: scans `dirs` and `texts`, records `secretsScanned` (sources, the inputs
+ * excepted) and `secretsFound`, and asserts that nothing but the inputs holds a secret. Files matching
+ * `inputs` (the config given to the agent) must hold them: that proves the scan can see them.
+ */
+export async function assertNoSecrets(
+  s: ScenarioContext,
+  what: {
+    readonly dirs?: readonly (readonly [dir: string, label: string])[];
+    readonly texts?: readonly (readonly [label: string, text: string])[];
+    readonly inputs?: RegExp;
+  },
+): Promise<SecretScanner> {
+  const scanner = new SecretScanner();
+  for (const [dir, label] of what.dirs ?? []) await scanner.scanDir(dir, label);
+  for (const [label, text] of what.texts ?? []) scanner.scanText(label, text);
+  const inputs = what.inputs;
+  const fromInputs = inputs ? scanner.leaks.filter((l) => inputs.test(l.source)) : [];
+  if (inputs) assert.ok(fromInputs.length > 0, `the scan finds the secrets in the inputs (${inputs})`);
+  const leaks = scanner.leaks.filter((l) => !fromInputs.includes(l));
+  s.figure('secretsScanned', scanner.sources - new Set(fromInputs.map((l) => l.source)).size);
+  s.figure('secretsFound', leaks.length);
+  assert.deepEqual(
+    leaks.map((l) => `${l.source}: ${l.secret} ${l.form}: ${l.context}`),
+    [],
+    'no secret in any output',
+  );
+  return scanner;
 }

@@ -43,7 +43,7 @@ import { cfgOf, modemA, modemB, needs, network } from '../agent/world.js';
 import { missingPrereq, skipUnless } from '../harness/require.js';
 import { JumpClock } from './jump-clock.js';
 import { scenario } from './record.js';
-import { PASSWORD, PIN, SecretScanner, USERNAME } from './secrets.js';
+import { assertNoSecrets, PASSWORD, PIN, USERNAME } from './secrets.js';
 import type { Inspection } from './soak-agent.js';
 import { type SoakWorld, withSoakWorld } from './soak-world.js';
 
@@ -295,15 +295,17 @@ test('soak: drops and config changes on two modems; memory, match rules, timers 
 
         // It stops cleanly; then everything it wrote is scanned for the secrets.
         assert.equal(await w.stop(), 0, `the agent's exit code; stderr: ${w.stderr()}`);
-        const scan = new SecretScanner();
-        await scan.scanDir(w.statusDir, 'status');
-        await scan.scanDir(w.resolvDir, 'resolv');
-        scan.scanText('agent log', await readFile(w.logFile, 'latin1'));
-        scan.scanText('agent stderr', w.stderr());
-        s.figure('secretsScanned', scan.summary().sources);
-        s.figure('secretsScannedMiB', mib(scan.summary().bytes));
-        s.figure('secretsFound', scan.leaks.length);
-        assert.deepEqual(scan.leaks, [], 'no secret in the status and resolv files or the logs');
+        const scan = await assertNoSecrets(s, {
+          dirs: [
+            [w.statusDir, 'status'],
+            [w.resolvDir, 'resolv'],
+          ],
+          texts: [
+            ['agent log', await readFile(w.logFile, 'latin1')],
+            ['agent stderr', w.stderr()],
+          ],
+        });
+        s.figure('secretsScannedMiB', mib(scan.bytes));
       });
     },
   );
