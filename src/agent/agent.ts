@@ -49,6 +49,7 @@ import {
 } from './connectivity.js';
 import { Expectations } from './expectations.js';
 import { type ModemFacts, PhysAddrMemo, type PhysAddrSource } from './facts.js';
+import { MM_ABSENCE_GRACE_MS, MmAbsenceGrace } from './mm-absence.js';
 import { buildModel, type Model, observedModemItems, withDepsOf } from './model.js';
 import { ModemRecovery, type RecoveryActions, type RecoverySettingsNow } from './recovery.js';
 
@@ -100,6 +101,8 @@ export interface WwanAgentOptions {
   readonly signalRateSeconds?: number;
   /** How long an applied step wins over a contradicting observation (default 15 s). */
   readonly expectationGraceMs?: number;
+  /** How long ModemManager's last state stays in force while it is away (default 10 s, mm-absence.ts). */
+  readonly mmAbsenceGraceMs?: number;
   /** Called after every change that may change the outputs. */
   readonly onChange?: () => void;
   /** Soft recovery of vanished modems (run.ts wires src/recovery); none: never recovered. */
@@ -177,6 +180,8 @@ export class WwanAgent {
   private stopped = false;
   private locationRefreshSeconds: number | undefined;
   private readonly offSnapshot: () => void;
+  /** ModemManager's state as acted on: its last one while it is briefly away (mm-absence.ts). */
+  private readonly mmState: MmAbsenceGrace;
   private readonly physAddrs: PhysAddrMemo;
   /**
    * The model of the last rebuild and what it was built from. A kernel event changes none of it, so
@@ -253,7 +258,17 @@ export class WwanAgent {
         this.opts.onChange?.();
       }
     });
-    const onSnapshot = () => this.refreshSoon('ModemManager state changed', false);
+    this.mmState = new MmAbsenceGrace({
+      clock: this.clock,
+      logger: opts.logger,
+      graceMs: opts.mmAbsenceGraceMs ?? MM_ABSENCE_GRACE_MS,
+      latest: () => opts.mm.snapshot,
+      onExpiry: () => this.refreshSoon('ModemManager is still gone', false),
+    });
+    const onSnapshot = () => {
+      this.mmState.update();
+      this.refreshSoon('ModemManager state changed', false);
+    };
     opts.mm.on('snapshot', onSnapshot);
     this.offSnapshot = () => opts.mm.off('snapshot', onSnapshot);
   }
@@ -329,7 +344,7 @@ export class WwanAgent {
   view(): AgentView {
     return {
       config: this.config,
-      snapshot: this.opts.mm.snapshot,
+      snapshot: this.mmState.snapshot,
       modems: this.facts,
       names: this.names,
       controller: this.controller,
@@ -343,6 +358,7 @@ export class WwanAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.offSnapshot();
+    this.mmState.stop();
     if (this.expiryTimer !== undefined) this.clock.clearTimeout(this.expiryTimer);
     if (this.scanTimer !== undefined) this.clock.clearTimeout(this.scanTimer);
     for (const name of this.scans.names()) this.scans.stop(name);
@@ -381,7 +397,7 @@ export class WwanAgent {
     if (
       c === undefined ||
       c.config !== this.config ||
-      c.snapshot !== this.opts.mm.snapshot ||
+      c.snapshot !== this.mmState.snapshot ||
       c.scanRound !== this.scanRoundNow()
     ) {
       this.refresh(reason);
@@ -419,7 +435,7 @@ export class WwanAgent {
     this.modelCache = undefined;
     this.rebuildCount++;
     const config = this.config;
-    const snapshot = this.opts.mm.snapshot;
+    const snapshot = this.mmState.snapshot;
     const round = this.scanRoundNow();
     try {
       model = buildModel({
@@ -581,7 +597,7 @@ export class WwanAgent {
     if (ref.type !== CONNECTION) return undefined;
     const path = this.viewOf(ref.name)?.path;
     if (path === undefined) return [];
-    const snap = this.opts.mm.snapshot;
+    const snap = this.mmState.snapshot;
     const bearers = (snap.objects[path]?.[IFACE.modem] as { Bearers?: readonly string[] } | undefined)
       ?.Bearers;
     return (bearers ?? []).map((b) => snap.objects[b]);

@@ -261,6 +261,48 @@ describe('the first read of the kernel', () => {
   });
 });
 
+describe('ModemManager away for a moment', () => {
+  test('its last state stays in force for the grace (no teardown, no call); past it the modems count as gone', async (t) => {
+    const nl = new FakeNetlink();
+    nl.links = [link(5, 'wwan0', { up: true }), link(6, 'wwan1', { up: false })];
+    const w = agentWorld({ netlink: nl });
+    t.after(() => w.close());
+    w.setConfig(configAB(false, { AccessPoint: { APN: 'internet' } }));
+    await w.settle();
+    await w.clock.advance(100);
+    await w.settle();
+    const present = w.mm.snapshot;
+    assert.ok(nl.ops().includes('addAddress'), 'the connection is configured');
+    const teardown = () => nl.ops().filter((op) => op === 'deleteAddress' || op === 'deleteRoute').length;
+    const calls = w.mm.log.length;
+    const ops = nl.calls.length;
+    // The bus or ModemManager goes away: the client's snapshot is empty, without an owner.
+    const away = () =>
+      w.mm.edit((tr) => {
+        tr.owner = undefined;
+        tr.objects = {};
+      });
+    away();
+    await w.settle();
+    await w.clock.advance(9_000);
+    await w.settle();
+    assert.equal(teardown(), 0, 'nothing torn down within the grace');
+    assert.equal(w.mm.log.length, calls, 'no ModemManager call');
+    assert.match(w.logger.lines.map((l) => l.msg).join('\n'), /ModemManager is gone/);
+    // Back with the bearer still up: nothing to do.
+    w.mm.edit(() => present);
+    await w.settle();
+    assert.equal(nl.calls.length, ops, 'no netlink request at all');
+    assert.equal(w.mm.log.length, calls);
+    // Away past the grace: its absence is taken as it is.
+    away();
+    await w.settle();
+    await w.clock.advance(10_000);
+    await w.settle();
+    assert.ok(teardown() > 0, 'the connection is torn down once the grace ends');
+  });
+});
+
 describe('a flapping bearer', () => {
   test('100 drops in a minute are damped: far fewer Connects, and the status says why', async (t) => {
     const w = agentWorld();
