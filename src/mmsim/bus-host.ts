@@ -12,6 +12,7 @@
  * that is how a ModemManager restart looks to clients.
  */
 import dbus from '@particle/dbus-next';
+import { dropMessagesAfterClose } from './closed-connection.js';
 import { emitSignal, makeInterface, type SimInterface } from './iface.js';
 import { nodeXml } from './introspect.js';
 import { installUint32KeyFix } from './marshal-fix.js';
@@ -82,6 +83,7 @@ export class BusHost {
     // After the handshake, errors (e.g. the daemon dying) must not crash the process.
     bus.on('error', () => {});
     installUint32KeyFix(bus);
+    dropMessagesAfterClose(bus);
     this.#uniqueName = (bus as unknown as { name: string }).name;
     bus.addMethodHandler((msg: RawMessage) => this.#onMethodCall(bus, msg));
     for (const i of this.#root) bus.export(MM_PATH, i);
