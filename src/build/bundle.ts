@@ -60,10 +60,11 @@ export const NATIVE_PACKAGES: readonly { name: string; files: readonly string[];
 const EXTERNAL = ['@mmagent/icmp', 'esbuild'];
 /**
  * Native packages imported statically by modules that only `run` needs. An external ESM import would be
- * hoisted to the bundle's top and load netlink's 1 MB of CommonJS even for `--help`; a CommonJS shim
+ * hoisted to the bundle's top and load netlink's CommonJS even for `--help`; a CommonJS shim
  * (`module.exports = require(name)`) is required only when the importing module is first evaluated.
+ * (node-unix-socket needs none: src/pubsub/seqpacket.ts requires it at run time, on first use.)
  */
-const LAZY_EXTERNAL = /^(netlink|node-unix-socket)$/;
+const LAZY_EXTERNAL = /^netlink(\/|$)/;
 
 /** Bundled CommonJS code calls require() for Node built-ins; ESM has none, so the bundle makes one. */
 const BANNER =

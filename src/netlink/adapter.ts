@@ -4,11 +4,12 @@
  * "an MTU change is one netlink operation"). Interfaces are named by ifname; the name -> index map is
  * cached and re-resolved once on ENODEV, because a modem that re-enumerates gets a new index.
  */
-import { createRtNetlink, FlagsNew, rt } from 'netlink';
+
 import { type CallOptions, withNetlinkDeadline } from './deadline.js';
 import { decodeAddress, decodeLink, decodeRoute, RTNH_F_ONLINK } from './decode.js';
 import { isNetlinkError, NetlinkError } from './errors.js';
 import { afOf, type IpFamily, ipToBuffer, parseDestination } from './ip.js';
+import { createRtNetlink, FlagsNew, rt } from './rtnetlink.js';
 import type { AddressRequest, AddressState, LinkState, RouteRequest, RouteState } from './types.js';
 
 export type { CallOptions } from './deadline.js';

@@ -1,6 +1,7 @@
 /** rtnetlink message objects (netlink@0.3.0) -> the plain views of ./types.ts. */
-import type { rt } from 'netlink';
+
 import { bufferToIp, familyOfAf, formatDestination } from './ip.js';
+import type { rt } from './rtnetlink.js';
 import type { AddressState, LinkState, RouteState } from './types.js';
 
 /** RTNH_F_ONLINK from <linux/rtnetlink.h>. */

@@ -9,8 +9,8 @@
  *   recvBufferSize and sendBufferSize both required, so both are passed.
  * Loss can still happen in principle, so consumers resync by dumping (see the observer).
  */
-import { createRtNetlink, type NetlinkMessage, rt } from 'netlink';
 import { decodeAddress, decodeLink, decodeRoute } from './decode.js';
+import { createRtNetlink, type NetlinkMessage, rt } from './rtnetlink.js';
 import type { AddressState, LinkState, RouteState } from './types.js';
 
 export type NetEvent =

@@ -9,7 +9,20 @@
  * - destroy() called synchronously inside a 'data' handler while more messages are queued aborts
  *   the process (a Rust panic): close() therefore always destroys on the next turn (setImmediate).
  */
-import { SeqpacketServer, SeqpacketSocket } from 'node-unix-socket';
+import { createRequire } from 'node:module';
+import type { SeqpacketSocket } from 'node-unix-socket';
+
+type Addon = typeof import('node-unix-socket');
+let addon: Addon | undefined;
+/**
+ * The addon is loaded on first use, not with this module: only `--pubsub` opens sockets, and loading
+ * it costs a file-mode start ~11 ms (it asks `process.report` whether libc is musl). A runtime
+ * require, so the bundle does not hoist it either.
+ */
+function unixSockets(): Addon {
+  addon ??= createRequire(import.meta.url)('node-unix-socket') as Addon;
+  return addon;
+}
 
 export type SeqpacketOp = 'listen' | 'connect' | 'send' | 'receive';
 
@@ -108,7 +121,7 @@ export function connectSeqpacket(
   handlers: ConnectionHandlers,
   opts: SocketOptions = {},
 ): { readonly connected: Promise<SeqpacketConnection>; abort(): void } {
-  const sock = new SeqpacketSocket();
+  const sock = new (unixSockets().SeqpacketSocket)();
   if (opts.readBufferSize !== undefined) sock.setInternalReadBufferSize(opts.readBufferSize);
   const conn = new SeqpacketConnection(sock, path);
   let settle: { resolve(c: SeqpacketConnection): void; reject(e: unknown): void } | undefined;
@@ -158,7 +171,7 @@ export function listenSeqpacket(
   accept: (conn: SeqpacketConnection) => ConnectionHandlers,
   opts: SocketOptions & { onError?(err: SeqpacketError): void } = {},
 ): SeqpacketListener {
-  const server = new SeqpacketServer();
+  const server = new (unixSockets().SeqpacketServer)();
   server.on('connection', (sock: SeqpacketSocket) => {
     if (opts.readBufferSize !== undefined) sock.setInternalReadBufferSize(opts.readBufferSize);
     const conn = new SeqpacketConnection(sock, path);
