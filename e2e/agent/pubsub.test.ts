@@ -5,17 +5,23 @@
  * simulator, the kernel by a network namespace.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ModemManagerSimulator } from '../../src/mmsim/simulator.js';
 import { encryptFor, encryptionBlock, newWorld } from '../../test/cipher/vectors.js';
 import { until } from '../../test/pubsub/helpers.js';
+import { startPrivateBus } from '../harness/dbus-daemon.js';
 import { skipUnless } from '../harness/require.js';
 import { cfgOf, modemA, modemB, needs, net, network, online, withAgentWorld } from './world.js';
 
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
 describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () => {
@@ -67,7 +73,7 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
           '--persist-dir',
           eve.persistDir,
         ],
-        { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 20_000 },
+        { cwd: REPO, encoding: 'utf8', timeout: 20_000 },
       );
       assert.equal(second.status, 1, second.stderr);
       assert.match(second.stdout, /another wwan agent is running/);
@@ -112,6 +118,42 @@ describe('mmagent run --pubsub (simulator + netns + Python pubsub peers)', () =>
         'the same config is not applied again',
       );
     });
+  });
+
+  test("SIGTERM while waiting for zedagent's global config: stops at once with exit 0", async (t) => {
+    if (skipUnless(t, { commands: ['dbus-daemon'] })) return;
+    const bus = await startPrivateBus();
+    t.after(() => bus.stop());
+    const sim = await ModemManagerSimulator.start({ busAddress: bus.address });
+    t.after(() => sim.stop());
+    const dir = await mkdtemp(join(tmpdir(), 'mmagent-pubsub-term-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    // No zedagent here: the agent waits up to 30 s for the global config before acting.
+    const agent = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'run', '--pubsub', '--run-dir', dir, '--persist-dir', dir],
+      {
+        cwd: REPO,
+        env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    t.after(() => agent.kill('SIGKILL'));
+    const exited = once(agent, 'exit') as Promise<[number | null, string | null]>;
+    for await (const line of createInterface({ input: agent.stdout })) {
+      if ((JSON.parse(line) as { msg?: string }).msg === 'waiting for the global config before acting') break;
+    }
+    const t0 = Date.now();
+    agent.kill('SIGTERM');
+    const hung = setTimeout(() => agent.kill('SIGKILL'), 10_000);
+    const [code, signal] = await exited;
+    clearTimeout(hung);
+    t.diagnostic(`SIGTERM to exit: ${Date.now() - t0} ms`);
+    assert.deepEqual(
+      [code, signal],
+      [0, null],
+      'exit 0 (it hung: the stop came while the inputs were starting)',
+    );
   });
 });
 

@@ -173,9 +173,12 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     }
     await io.start({ intake, settings, agent, signal: stop.signal });
     publish();
-    await new Promise<void>((resolve) =>
-      stop.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
+    // A stop can come while the inputs start (pubsub waits up to 30 s for the global config, and
+    // returns early on abort): the 'abort' event has fired by then and will not fire again.
+    if (!stop.signal.aborted)
+      await new Promise<void>((resolve) =>
+        stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
   } catch (err) {
     // The inputs or outputs cannot be set up (e.g. another wwan agent owns the pubsub sockets).
     logger.fatal({ err }, 'cannot start');
