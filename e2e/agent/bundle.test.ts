@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -59,7 +59,16 @@ describe('the bundled agent (one file + native addons; simulator + netns)', () =
 
   test('run: first status, online through netlink, --http serves the page, SIGTERM exits 0', async (t) => {
     if (skipUnless(t, needs)) return;
-    await withAgentProcess([process.execPath, file], { args: ['--http', '0'], cwd: out }, async (a) => {
+    // A preload that lists, at exit, every CommonJS file the agent loaded (the native packages).
+    const preload = join(out, '..', `${out.split('/').pop()}-loaded.cjs`);
+    const loadedList = `${preload}.txt`;
+    await writeFile(
+      preload,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loadedList)}, Object.keys(require.cache).join('\\n')));`,
+    );
+    t.after(() => rm(preload, { force: true }).then(() => rm(loadedList, { force: true })));
+    const command = [process.execPath, '-r', preload, file];
+    await withAgentProcess(command, { args: ['--http', '0'], cwd: out }, async (a) => {
       t.diagnostic(`spawn to first WwanStatus.json: ${a.firstStatusMs.toFixed(0)} ms`);
       assert.equal(a.firstStatus.DPCKey, 'e2e', 'the first status is for the config given');
       const st = await a.waitStatus(inForce('modem-a'), 'modem-a online, everything in force');
@@ -78,5 +87,13 @@ describe('the bundled agent (one file + native addons; simulator + netns)', () =
       assert.ok(page.length > 100_000, `the page inlines the page bundle (${page.length} bytes)`);
       assert.equal(await a.terminate(), 0);
     });
+    // File mode needs rtnetlink only: not the pubsub socket addon, not netlink's other families.
+    const loaded = (await readFile(loadedList, 'utf8')).split('\n').map((f) => f.slice(out.length));
+    assert.ok(loaded.includes('/node_modules/netlink/dist/rt/rt.js'), loaded.join(' '));
+    assert.deepEqual(
+      loaded.filter((f) => /node-unix-socket|nl80211|genl|\/wg\//.test(f)),
+      [],
+      'loaded in file mode although unused',
+    );
   });
 });
