@@ -15,12 +15,13 @@
  * Filesystem and clock are injectable. Nothing here throws into the agent: failures are logged,
  * once per kind until the next success.
  */
-import { mkdir, open, readFile, unlink, utimes } from 'node:fs/promises';
+import { open, readFile, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../reconciler/api.js';
 import { systemClock } from '../../reconciler/api.js';
 import type { Logger } from '../../reconciler/controller.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { makeDirectory } from '../io/make-directory.js';
 
 /** mmagent's `wdTouchPeriod`. */
 export const WATCHDOG_TOUCH_PERIOD_MS = 25_000;
@@ -75,7 +76,7 @@ export const nodeWatchdogFs: WatchdogFs = {
     }
   },
   async mkdir(path) {
-    await mkdir(path, { recursive: true });
+    await makeDirectory(path);
   },
 };
 

@@ -6,9 +6,10 @@
  * This is EVE's fileutils.WriteRename (pkg/pillar/utils/file/file.go), which its pubsub checkpoints use.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { marshalGoJson } from './go-json.js';
+import { makeDirectory } from './make-directory.js';
 
 export interface WriteOptions {
   /**
@@ -34,7 +35,7 @@ export async function writeFileAtomic(
   opts: WriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const tmp = tempName(path);
   let renamed = false;
   try {

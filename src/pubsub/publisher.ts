@@ -5,12 +5,13 @@
  * `complete <Topic>`, then every later change as it happens. Non-persistent only: that is all the
  * wwan agent publishes.
  */
-import { lstat, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../reconciler/controller.js';
 import { type TimerClock, withDeadline } from '../../reconciler/deadline.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { marshalGoJson } from '../io/go-json.js';
+import { makeDirectory } from '../io/make-directory.js';
 import { PubsubError } from './errors.js';
 import { addressProblem, checkpointDir, socketPath, type TopicAddress } from './paths.js';
 import {
@@ -65,7 +66,7 @@ export class Publisher {
     const problem = addressProblem(this.opts);
     if (problem !== undefined) throw new PubsubError('invalid-address', problem, false);
     if (this.closed) throw new PubsubError('closed', 'publisher closed', false);
-    await mkdir(this.checkpointDir, { recursive: true, mode: 0o700 });
+    await makeDirectory(this.checkpointDir, 0o700);
     if (this.opts.populate ?? true) await this.populate();
     await this.clearStaleSocket();
     try {
@@ -184,7 +185,7 @@ export class Publisher {
   private checkpoint(key: string, io: () => Promise<void>): Promise<void> {
     const run = this.io.then(async () => {
       try {
-        await mkdir(this.checkpointDir, { recursive: true, mode: 0o700 });
+        await makeDirectory(this.checkpointDir, 0o700);
         await io();
         this.unsaved.delete(key);
       } catch (err) {

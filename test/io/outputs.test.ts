@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -328,3 +329,17 @@ async function eventually<T>(read: () => Promise<T>, ms: number): Promise<T> {
     }
   }
 }
+
+test('a status dir under /proc: the write fails with its reason logged, and the writer goes idle', {
+  timeout: 5000,
+}, async (t) => {
+  if (!existsSync('/proc/self')) return t.skip('no procfs');
+  const { calls, log } = recordingLog();
+  // Node's recursive mkdir never settled there: no line was logged and shutdown waited forever.
+  const w = new OutputWriter('/proc/mmagent-no-such/status', log, { clock: new FakeClock(), watch: false });
+  assert.equal(await w.writeStatus(status()), 'failed');
+  await w.idle();
+  w.close();
+  const failed = calls.find((c) => c.level === 'error' && c.msg?.startsWith('writing output failed'));
+  assert.equal((failed?.obj as { code?: string } | undefined)?.code, 'ENOENT');
+});
