@@ -135,7 +135,9 @@ export class EvePubsub {
       }
       arrived();
     }, waitMs);
-    signal?.addEventListener('abort', arrived, { once: true });
+    // A stop that came before the wait began has fired its event already.
+    if (signal?.aborted) arrived();
+    else signal?.addEventListener('abort', arrived, { once: true });
     this.opts.logger.info(
       { socket: this.socketOf(SUBSCRIPTIONS.globalConfig), maxWaitMs: waitMs },
       'waiting for the global config before acting',

@@ -102,6 +102,26 @@ test('no global config: after the bounded wait the defaults apply, with one line
   await until(() => w.seen.settings.length === 2, 'the late global config');
 });
 
+test('a stop before or during the wait for the global config ends it at once, and nothing is taken', {
+  timeout: 5000,
+}, async (t) => {
+  for (const when of ['before', 'during'] as const) {
+    const w = world(t);
+    const nim = await w.publisher('nim', 'WwanConfig');
+    await nim.publish('global', { DPCKey: 'k1' });
+    const stop = new AbortController();
+    if (when === 'before') stop.abort();
+    const started = w.eve.start(stop.signal);
+    if (when === 'during') {
+      await until(() => w.clock.dueTimes.length === 1, 'the wait timer');
+      stop.abort();
+    }
+    await started; // on the fake clock, nothing advances: only the abort can end the wait
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(w.seen.configs, [], `${when}: no WwanConfig taken after the stop`);
+  }
+});
+
 test('WwanConfig: validated as in file mode (Go field names folded, errors naming the topic); other keys ignored; a delete is an empty config', async (t) => {
   const w = world(t);
   const zedagent = await w.publisher('zedagent', 'ConfigItemValueMap');
