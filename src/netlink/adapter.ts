@@ -4,7 +4,6 @@
  * "an MTU change is one netlink operation"). Interfaces are named by ifname; the name -> index map is
  * cached and re-resolved once on ENODEV, because a modem that re-enumerates gets a new index.
  */
-
 import { type CallOptions, withNetlinkDeadline } from './deadline.js';
 import { decodeAddress, decodeLink, decodeRoute, RTNH_F_ONLINK } from './decode.js';
 import { isNetlinkError, NetlinkError } from './errors.js';

@@ -1,5 +1,4 @@
 /** rtnetlink message objects (netlink@0.3.0) -> the plain views of ./types.ts. */
-
 import { bufferToIp, familyOfAf, formatDestination } from './ip.js';
 import type { rt } from './rtnetlink.js';
 import type { AddressState, LinkState, RouteState } from './types.js';
