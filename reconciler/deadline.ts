@@ -72,3 +72,14 @@ export function withDeadline<T>(work: Promise<T> | (() => Promise<T>), opts: Dea
     );
   });
 }
+
+/**
+ * Resolves when `signal` aborts, also when it already has: its 'abort' event fires only once, and a
+ * wait begun after it never ends (a stop during start-up hung the agent that way).
+ */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../reconciler/api.js';
 import { Backoff, type BackoffPolicy } from '../../reconciler/backoff.js';
+import { untilAborted } from '../../reconciler/deadline.js';
 import { WwanAgent } from '../agent/agent.js';
 import { ConfigIntake } from '../agent/intake.js';
 import { buildOutputs } from '../agent/outputs.js';
@@ -173,12 +174,8 @@ export async function runAgent(cmd: RunCommand, hooks: RunHooks = {}): Promise<n
     }
     await io.start({ intake, settings, agent, signal: stop.signal });
     publish();
-    // A stop can come while the inputs start (pubsub waits up to 30 s for the global config, and
-    // returns early on abort): the 'abort' event has fired by then and will not fire again.
-    if (!stop.signal.aborted)
-      await new Promise<void>((resolve) =>
-        stop.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
+    // The stop may have come while the inputs started (pubsub's wait for the global config).
+    await untilAborted(stop.signal);
   } catch (err) {
     // The inputs or outputs cannot be set up (e.g. another wwan agent owns the pubsub sockets).
     logger.fatal({ err }, 'cannot start');

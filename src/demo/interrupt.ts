@@ -32,11 +32,3 @@ export function catchInterrupts(say: (s: string) => void): Interrupts {
     },
   };
 }
-
-/** Resolves when `signal` aborts (the person pressed Ctrl-C). */
-export function untilInterrupted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { untilAborted } from '../../reconciler/deadline.js';
 import { startPrivateBus } from '../mmsim/private-bus.js';
 import { loadScenario } from '../mmsim/scenario.js';
 import { ModemManagerSimulator } from '../mmsim/simulator.js';
@@ -20,7 +21,7 @@ import { type Netns, withNetns } from '../sandbox/netns.js';
 import type { WwanConfig, WwanStatus } from '../schemas/types.generated.js';
 import { validateWwanConfig } from '../schemas/validate.js';
 import { AgentProcess } from './agent-process.js';
-import { catchInterrupts, untilInterrupted } from './interrupt.js';
+import { catchInterrupts } from './interrupt.js';
 import { playStory } from './story.js';
 import { Teardown } from './teardown.js';
 import { startNsBridge, VisualizerProxy } from './visualizer-proxy.js';
@@ -216,7 +217,7 @@ export async function runDemoStory(io: DemoIo, opts: DemoOptions = {}): Promise<
           say(
             `The visualizer is still up: ${proxy.url}  (its history holds every reconcile above). Ctrl-C to stop.`,
           );
-          await untilInterrupted(signal);
+          await untilAborted(signal); // the person pressed Ctrl-C
         }
       } finally {
         say('Stopping everything the demo started:');
