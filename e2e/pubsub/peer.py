@@ -5,7 +5,8 @@ JSON values. Shares no code with the TypeScript implementation under test.
 
   peer.py sub SOCKET TOPIC [REQUEST]  subscribe; print every frame received as 'frame <hex>' and,
                                       for updates/deletes, 'decoded <json>'; 'closed' at the end
-  peer.py pub SOCKET TOPIC            publish; commands on stdin, one JSON object per line:
+  peer.py pub SOCKET TOPIC [STATE]    publish (STATE: a JSON object key -> JSON text, held before
+                                      the socket listens); commands on stdin, one JSON object per line:
      {"op":"set","key":K,"json":TEXT[,"large":{"field":F,"value":V,"dir":D}]}
      {"op":"del","key":K}   {"op":"raw","hex":H}
      prints 'ready', 'request <hex>' per subscriber, 'ok' after each command
@@ -43,13 +44,13 @@ def sub(path, topic, request):
             out("decoded " + json.dumps({"delete": base64.b64decode(f[2], validate=True).decode()}))
 
 
-def pub(path, topic):
+def pub(path, topic, initial):
     if os.path.exists(path):
         os.unlink(path)  # the previous (killed) instance's socket
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     lsock.bind(path)
     lsock.listen(8)
-    state = {}  # key -> json text, insertion ordered
+    state = dict(initial)  # key -> json text, insertion ordered
     waiting, live = set(), set()
     sel = selectors.DefaultSelector()
     sel.register(lsock, selectors.EVENT_READ, "listen")
@@ -120,4 +121,4 @@ if __name__ == "__main__":
     if mode == "sub":
         sub(path, topic, sys.argv[4] if len(sys.argv) > 4 else None)
     else:
-        pub(path, topic)
+        pub(path, topic, json.loads(sys.argv[4]) if len(sys.argv) > 4 else {})
